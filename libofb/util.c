@@ -69,9 +69,10 @@ void *ofb__calloc(const ofb_allocator *a, size_t count, size_t n)
 {
     if (n && count > SIZE_MAX / n)
         return NULL;
-    void *p = ofb__malloc(a, count * n);
-    if (p)
-        memset(p, 0, count * n ? count * n : 1);
+    size_t total = count * n;
+    void *p = ofb__malloc(a, total);
+    if (p && total)
+        memset(p, 0, total);
     return p;
 }
 
