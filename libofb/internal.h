@@ -286,6 +286,9 @@ void ofb__run_attach(ofb_run *run, ofb__journal *j);
  * was. */
 int ofb__run_apply(ofb_run *run, const ofb__ev *ev, bool replay,
                    ofb_error *err);
+/* The run's journal, or NULL when it has none (ofb_run_flush and
+ * ofb_run_history in journal.c use it). */
+ofb__journal *ofb__run_journal(const ofb_run *run);
 /* After a replay: marks steps begun by a handler with no outcome in doubt. */
 void ofb__run_after_replay(ofb_run *run, size_t *in_doubt);
 
