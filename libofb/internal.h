@@ -308,4 +308,12 @@ int ofb__journal_history(ofb__journal *j, ofb_event_fn fn, void *payload,
 /* Syncs (unless OFB_SYNC_NEVER), unlocks and closes the store. */
 void ofb__journal_close(ofb__journal *j);
 
+/* --------------------------------------------------------------- store.c */
+
+/* Why the last call of a file store failed ("cannot sync journal 'PATH':
+ * No space left on device", "journal 'PATH' is in use by another writer
+ * (pid N)"), or NULL for other stores: the store interface returns only a
+ * code, and messages must name the file and the system's reason. */
+const char *ofb__store_message(const ofb_store *s);
+
 #endif /* OFB_INTERNAL_H */
