@@ -2,7 +2,7 @@
  * builtin.c - loading the shipped workflows by name.
  *
  * The table itself (names and source texts, with ofb_builtin_count, _name
- * and _source) is generated from workflows/*.ofb at build time by
+ * and _source) is generated from the workflows/ .ofb files at build time by
  * workflows/gen-builtins.sh; this file only parses an entry.
  */
 #include <stdio.h>
