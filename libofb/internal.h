@@ -142,6 +142,8 @@ typedef struct ofb__input {
 } ofb__input;
 
 typedef struct ofb__step {
+    /* Absent strings are "" (never NULL); guard, event, role_ix and
+     * action_ix below say whether a sealed step has one. */
     const char *id, *title, *role, *action, *when, *wait_event, *doc;
     const char **after;        /* arena; nafter entries */
     uint32_t nafter;
@@ -150,6 +152,9 @@ typedef struct ofb__step {
     unsigned flags;
     ofb__src at, when_at, wait_at;
     ofb__src *after_at;        /* arena, or NULL */
+    uint32_t *after_ix;        /* arena: each after entry's step index when
+                                  it was already defined at add time, else
+                                  OFB__NONE (seal resolves the rest) */
     /* compiled by seal */
     uint32_t prereq_off, nprereq; /* into wf->prereq */
     uint32_t succ_off, nsucc;     /* into wf->succ */
