@@ -626,10 +626,16 @@ int ofb__workflow_add_step_src(ofb_workflow *wf, const ofb_step_def *def,
     st.nafter = (uint32_t)def->nafter;
     if (st.nafter) {
         st.after = ofb__arena_alloc(&wf->arena, st.nafter * sizeof *st.after);
-        if (!st.after)
+        st.after_ix =
+            ofb__arena_alloc(&wf->arena, st.nafter * sizeof *st.after_ix);
+        if (!st.after || !st.after_ix)
             nomem = true;
-        for (uint32_t k = 0; st.after && k < st.nafter; k++)
+        /* Prerequisites defined earlier (the usual case) are resolved now,
+         * while the map is warm; seal looks up only forward references. */
+        for (uint32_t k = 0; !nomem && k < st.nafter; k++) {
             st.after[k] = arena_opt(wf, def->after[k], &nomem);
+            st.after_ix[k] = ofb__map_get(&wf->step_ix, def->after[k]);
+        }
         if (src && src->after) {
             st.after_at = ofb__arena_alloc(&wf->arena,
                                            st.nafter * sizeof *st.after_at);
@@ -846,7 +852,9 @@ static void resolve(seal_ctx *c, uint32_t *mark)
             const char *name = s->after[k];
             ofb__src at = s->after_at && s->after_at[k].line ? s->after_at[k]
                                                              : s->at;
-            uint32_t j = ofb__map_get(&wf->step_ix, name);
+            uint32_t j = s->after_ix[k];
+            if (j == OFB__NONE)
+                j = ofb__map_get(&wf->step_ix, name);
             if (j == OFB__NONE)
                 seal_err(c, OFB_EDEFINITION, at, s->id, name,
                          "step '%s': unknown prerequisite '%s'", s->id, name);

@@ -10,6 +10,7 @@
  */
 #include "internal.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 typedef struct writer {
@@ -39,6 +40,33 @@ static int end_line(writer *w)
     return rc;
 }
 
+/* Decimal digits without printf: the writer runs over every step of a
+ * large workflow when it is hashed. */
+static int add_u64(ofb__buf *b, uint64_t v)
+{
+    char d[24];
+    size_t i = sizeof d;
+
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return ofb__buf_add(b, d + i, sizeof d - i);
+}
+
+/* Adds the strings up to a NULL, stopping at the first failure. */
+static int add_all(ofb__buf *b, const char *first, ...)
+{
+    va_list ap;
+    int rc = OFB_OK;
+
+    va_start(ap, first);
+    for (const char *s = first; s && !rc; s = va_arg(ap, const char *))
+        rc = ofb__buf_adds(b, s);
+    va_end(ap);
+    return rc;
+}
+
 /* A duration in its largest exact unit: 5400 -> "90m", 3600 -> "1h". */
 static int add_duration(ofb__buf *b, int64_t secs)
 {
@@ -52,14 +80,14 @@ static int add_duration(ofb__buf *b, int64_t secs)
         k++;
     if (secs == 0)
         k = 3;
-    return ofb__buf_addf(b, "%lld%c", (long long)(secs / units[k].n),
-                         units[k].unit);
+    int rc = add_u64(b, (uint64_t)(secs / units[k].n));
+    return rc ? rc : ofb__buf_addc(b, units[k].unit);
 }
 
 static int write_input(writer *w, const ofb__input *in)
 {
     ofb__buf *b = &w->b;
-    int rc = ofb__buf_addf(b, "input %s ", in->id);
+    int rc = add_all(b, "input ", in->id, " ", (char *)NULL);
 
     switch (in->type) {
     case OFB_TYPE_STRING: rc = rc ? rc : ofb__buf_adds(b, "string"); break;
@@ -68,7 +96,7 @@ static int write_input(writer *w, const ofb__input *in)
     case OFB_TYPE_CHOICE:
         rc = rc ? rc : ofb__buf_adds(b, "choice(");
         for (uint32_t k = 0; !rc && k < in->nchoices; k++)
-            rc = ofb__buf_addf(b, "%s%s", k ? ", " : "", in->choices[k]);
+            rc = add_all(b, k ? ", " : "", in->choices[k], (char *)NULL);
         rc = rc ? rc : ofb__buf_addc(b, ')');
         break;
     }
@@ -91,22 +119,22 @@ static int write_input(writer *w, const ofb__input *in)
 static int write_step(writer *w, const ofb__step *s)
 {
     ofb__buf *b = &w->b;
-    int rc = ofb__buf_addf(b, "\nstep %s ", s->id);
+    int rc = add_all(b, "\nstep ", s->id, " ", (char *)NULL);
 
     rc = rc ? rc : ofb__buf_add_quoted(b, s->title);
     rc = rc ? rc : end_line(w);
     if (!rc && *s->role) {
-        rc = ofb__buf_addf(b, "  role %s", s->role);
+        rc = add_all(b, "  role ", s->role, (char *)NULL);
         rc = rc ? rc : end_line(w);
     }
     if (!rc && *s->action) {
-        rc = ofb__buf_addf(b, "  action %s", s->action);
+        rc = add_all(b, "  action ", s->action, (char *)NULL);
         rc = rc ? rc : end_line(w);
     }
     if (!rc && s->nafter) {
         rc = ofb__buf_adds(b, "  after");
         for (uint32_t k = 0; !rc && k < s->nafter; k++)
-            rc = ofb__buf_addf(b, " %s", s->after[k]);
+            rc = add_all(b, " ", s->after[k], (char *)NULL);
         rc = rc ? rc : end_line(w);
     }
     if (!rc && *s->when) {
@@ -115,7 +143,7 @@ static int write_step(writer *w, const ofb__step *s)
         rc = rc ? rc : end_line(w);
     }
     if (!rc && *s->wait_event) {
-        rc = ofb__buf_addf(b, "  wait %s", s->wait_event);
+        rc = add_all(b, "  wait ", s->wait_event, (char *)NULL);
         if (!rc && s->wait_timeout > 0) {
             rc = ofb__buf_adds(b, " timeout ");
             rc = rc ? rc : add_duration(b, s->wait_timeout);
@@ -123,7 +151,8 @@ static int write_step(writer *w, const ofb__step *s)
         rc = rc ? rc : end_line(w);
     }
     if (!rc && s->retry_count) {
-        rc = ofb__buf_addf(b, "  retry %u", s->retry_count);
+        rc = ofb__buf_adds(b, "  retry ");
+        rc = rc ? rc : add_u64(b, s->retry_count);
         if (!rc && s->retry_backoff > 0) {
             rc = ofb__buf_adds(b, " backoff ");
             rc = rc ? rc : add_duration(b, s->retry_backoff);
@@ -157,7 +186,8 @@ static int write_all(const ofb_workflow *wf, ofb_write_fn fn, void *payload)
     ofb__buf_init(&w.b, &wf->alloc);
     w.fn = fn;
     w.payload = payload;
-    rc = ofb__buf_addf(&w.b, "workflow %s %u", wf->id, wf->version);
+    rc = add_all(&w.b, "workflow ", wf->id, " ", (char *)NULL);
+    rc = rc ? rc : add_u64(&w.b, wf->version);
     rc = rc ? rc : end_line(&w);
     if (!rc && *wf->title) {
         rc = ofb__buf_adds(&w.b, "title ");
