@@ -67,7 +67,7 @@ BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 WORKFLOWS := $(sort $(wildcard workflows/*.ofb))
 
-.PHONY: all lib cli examples demo check check-c check-cli check-examples \
+.PHONY: all lib cli examples demo deps check check-c check-cli check-examples \
         check-python check-install python install-python bench fuzz \
         install uninstall clean
 
@@ -117,7 +117,11 @@ $(BUILD)/examples/%: examples/%.c $(LIB_A)
 examples: $(EXAMPLE_BIN)
 
 demo: $(BUILD)/examples/pzzle
-	$(BUILD)/examples/pzzle
+	$(BUILD)/examples/pzzle $(BUILD)/pzzle-demo.journal
+
+# Installs missing test dependencies (Debian packages), then nothing else.
+deps:
+	sh .ci/install-deps.sh
 
 check: check-c check-cli check-examples check-python
 
