@@ -522,7 +522,8 @@ class Run:
     ``Run(workflow, run_id, journal=None, durability="every", **inputs)``
     where workflow is a :class:`Workflow`, a built-in name or a ``.ofb``
     path, and durability is ``"every"`` (fsync each record), ``"flush"``
-    (on :meth:`flush`) or ``"never"``. Keyword inputs are set at once.
+    (on :meth:`flush`) or ``"never"``. Keyword inputs are set at once
+    (None leaves one unset).
 
     A run is used by one thread at a time; calls from other threads wait.
     Close it (or use ``with``) to release its journal and handlers.
@@ -539,7 +540,8 @@ class Run:
                            int(lock_timeout * 1000))
         self._setup(cap, wf, clock)
         for k, v in inputs.items():
-            self[k] = v
+            if v is not None:  # None: leave unset
+                self[k] = v
 
     def _setup(self, cap: Any, wf: Workflow, clock: Callable[[], float]
                ) -> None:
@@ -661,6 +663,8 @@ class Run:
         """Binds a handler for a step id, an action, a role, or (none
         given) as the default. The most specific binding wins; binding the
         same key again replaces the previous handler."""
+        if not callable(fn):
+            raise TypeError("a handler must be callable, not %r" % (fn,))
         given = [(k, v) for k, v in (("step", step), ("action", action),
                                      ("role", role)) if v is not None]
         if len(given) > 1:
