@@ -753,10 +753,11 @@ static ofb__src after_pos(const ofb_workflow *wf, const ofb__step *s,
 /* Appends " -> id" to a cycle message unless only the closing part would
  * still fit; then " -> ..." once. */
 static void cycle_add(char *msg, size_t cap, size_t *len, const char *id,
-                      bool *cut)
+                      bool *cut, bool closing)
 {
     size_t n = strlen(id);
-    const size_t reserve = 4 + 8 + 4 + OFB_ID_MAX + 1;
+    /* Room kept for " -> ..." and the closing " -> id". */
+    const size_t reserve = closing ? 1 : 7 + 4 + OFB_ID_MAX + 1;
 
     if (*cut)
         return;
@@ -826,10 +827,11 @@ static void report_cycles(seal_ctx *c, uint32_t *walk, uint32_t *stamp)
         ml = (size_t)snprintf(msg, sizeof msg, "cycle: %s", fs->id);
         for (uint32_t k = 1; k < len; k++) {
             uint32_t ix = lo + (first - lo + len - k) % len;
-            cycle_add(msg, sizeof msg, &ml, wf->steps[walk[ix]].id, &cut);
+            cycle_add(msg, sizeof msg, &ml, wf->steps[walk[ix]].id, &cut,
+                      false);
         }
         cut = false;
-        cycle_add(msg, sizeof msg, &ml, fs->id, &cut);
+        cycle_add(msg, sizeof msg, &ml, fs->id, &cut, true);
         /* The position: where the first step names the cycle's last one. */
         uint32_t last = walk[lo + (first - lo + 1) % len];
         seal_err(c, OFB_EDEFINITION, after_pos(wf, fs, last), fs->id,
