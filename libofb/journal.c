@@ -914,6 +914,27 @@ static int parse_body(reader *r, char *p, char *end, ofb_error *err)
     return OFB_OK;
 }
 
+/* Whether a whole record (a checksum that fits) ends inside line: then
+ * the line is not a write cut short but two records run together. */
+static bool holds_record(const char *line, size_t len)
+{
+    for (size_t k = TAIL_LEN - 8; k + 11 < len; k++) {
+        if (line[k] != ' ' || line[k + 1] != 'c' || line[k + 2] != '=')
+            continue;
+        uint32_t crc = 0;
+        size_t i;
+        for (i = k + 3; i < k + 11; i++) {
+            int d = unhex((unsigned char)line[i]);
+            if (d < 0)
+                break;
+            crc = crc << 4 | (uint32_t)d;
+        }
+        if (i == k + 11 && crc == ofb__crc32(0, line, k))
+            return true;
+    }
+    return false;
+}
+
 /* Reads, checks and decodes the next record into r->rec: 1, or 0 at the
  * end (r->torn_bytes says what was left over), or a negative code. */
 static int next_record(reader *r, ofb_error *err)
@@ -943,10 +964,14 @@ static int next_record(reader *r, ofb_error *err)
             bad = "bad checksum (the line was damaged or edited)";
     }
     if (bad) {
-        /* The very last line may be a write cut short by a crash. */
+        /* The very last line may be a write cut short by a crash, unless
+         * a whole record hides in it (its newline was damaged). */
         rc = more_after(r, err);
         if (rc < 0)
             return rc;
+        if (rc == 0 && holds_record(line, len))
+            return corrupt(r, err, "%s; it holds a whole record (a damaged "
+                                   "line end?)", bad);
         if (rc == 0) {
             r->torn_bytes = len + 1;
             return 0;
