@@ -611,8 +611,11 @@ int ofb__expr_eval(const ofb_workflow *wf, uint32_t root,
     uint32_t m = OFB__NONE;
     int r;
 
-    if (root == OFB__NONE)
+    if (root == OFB__NONE) {
+        if (missing)
+            *missing = OFB__NONE;
         return 1; /* no guard: the step applies */
+    }
     r = eval(wf, root, vals, &m);
     if (missing)
         *missing = r < 0 ? m : OFB__NONE;
