@@ -145,6 +145,25 @@ class TestOutcomes(unittest.TestCase):
             self.assertEqual(states(run)["export"], "failed")
 
 
+class TestDriving(unittest.TestCase):
+    def test_advance_once_runs_one_handler(self):
+        with run_of() as run:
+            rec = Recorder()
+            run.bind(rec)
+            run.advance(once=True)
+            self.assertEqual([c[0] for c in rec.calls], ["export"])
+            run.advance(once=True)
+            self.assertEqual([c[0] for c in rec.calls], ["export", "check"])
+
+    def test_advance_defaults_to_the_clock(self):
+        clock = Clock(777)
+        with run_of(clock=clock) as run:
+            times = []
+            run.bind(lambda call: times.append(call.time), step="export")
+            run.advance()
+            self.assertEqual(times, [777])
+
+
 class TestExceptions(unittest.TestCase):
     def test_an_exception_fails_the_step_and_the_run_goes_on(self):
         with run_of(tier="csp") as run:

@@ -216,6 +216,22 @@ class TestLifetime(TempDirTest):
         with self.assertRaises(ValueError):
             ofb.Run(svc(), "r", journal=self.path("j"), durability="sometimes")
 
+    def test_flush_makes_a_flushed_journal_durable(self):
+        path = self.path("j")
+        with ofb.Run(svc(), "r", journal=path, durability="flush",
+                     tier="basic") as run:
+            run.start()
+            run.flush()
+            self.assertEqual([h["kind"] for h in ofb.read_journal(path)],
+                             ["create", "input", "start"])
+
+    def test_errors_carry_their_code_name(self):
+        with started() as run:
+            with self.assertRaises(ofb.RefusedError) as cm:
+                run.complete("remove")
+            self.assertEqual(cm.exception.name, ofb.strerror(ofb.EPREREQ))
+            self.assertIsInstance(cm.exception, ofb.Error)
+
     def test_a_bad_run_id(self):
         with self.assertRaises(ofb.Error) as cm:
             ofb.Run(svc(), "no spaces please")
