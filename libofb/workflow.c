@@ -567,6 +567,8 @@ static int check_step(const ofb_workflow *wf, const ofb_step_def *def,
 
 static const char *arena_opt(ofb_workflow *wf, const char *s, bool *nomem)
 {
+    if (absent(s))
+        return ""; /* shared: nothing to copy for a missing attribute */
     char *d = ofb__arena_strdup(&wf->arena, s);
     if (!d)
         *nomem = true;
