@@ -558,7 +558,8 @@ OFB_API int ofb_call_wait(ofb_call *call, const char *event);
 OFB_API int ofb_call_evidence(ofb_call *call, const char *key,
                               const char *value);
 /* Records a finding into an input of the run (a check step), applied with
- * the outcome. OFB_ENOTFOUND, OFB_ETYPE. */
+ * a DONE or WAIT outcome and dropped with any other. OFB_ENOTFOUND,
+ * OFB_ETYPE. */
 OFB_API int ofb_call_set_input(ofb_call *call, const char *id,
                                const char *value);
 

@@ -274,7 +274,9 @@ int ofb__run_create(ofb_run **out, ofb_workflow *wf, const char *run_id,
     run->wf = wf;
     memcpy(RUN_ID(run), run_id, idlen + 1);
     int rc = OFB_OK;
-    if (wf->ninputs || (opts && opts->verify)) {
+    /* A journaled run keeps its journal there, so it needs the part too
+     * (ofb_run_open attaches one to a run made here). */
+    if (wf->ninputs || (opts && (opts->verify || opts->store))) {
         if (!need_x(run))
             rc = OFB_ENOMEM;
         else if (wf->ninputs &&
@@ -1468,8 +1470,12 @@ static int invoke(ofb_run *run, uint32_t s, const binding *b, ofb_time now,
     if (!c.oom) {
         ev.evidence = c.evidence;
         ev.nevidence = c.nevidence;
-        ev.inputs = c.inputs;
-        ev.ninputs = c.ninputs;
+        /* Findings count only when the work succeeded: a check that failed
+         * has found nothing a later guard should trust. */
+        if (r == OFB_DONE || r == OFB_WAIT) {
+            ev.inputs = c.inputs;
+            ev.ninputs = c.ninputs;
+        }
     }
     int rc = ofb__run_apply(run, &ev, false, err);
     if (rc == OFB_ETYPE || rc == OFB_ENOTFOUND) {

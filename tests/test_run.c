@@ -726,6 +726,35 @@ static void test_input_set_by_a_step_feeds_a_later_guard(void **state)
     ofb_workflow_unref(wf);
 }
 
+static int failing_check(ofb_call *call, void *payload)
+{
+    (void)payload;
+    assert_int_equal(ofb_call_set_input(call, "entity_deleted", "true"), 0);
+    ofb_call_reason(call, "Nimbus API timed out");
+    return OFB_FAIL;
+}
+
+/* A check that failed has found nothing: its findings are dropped. */
+static void test_findings_of_a_failed_check_are_dropped(void **state)
+{
+    (void)state;
+    ofb_workflow *wf;
+    assert_int_equal(ofb_workflow_new(&wf, "nimbus", 1, NULL, NULL), 0);
+    tu_input(wf, "entity_deleted", OFB_TYPE_BOOL, 0, NULL);
+    tu_step(wf, "check_entity", NULL, NULL, 0);
+    tu_step(wf, "delete_entity_manually", "check_entity",
+            "not entity_deleted", 0);
+    assert_int_equal(ofb_workflow_seal(wf, NULL), 0);
+    ofb_run *run = started(wf);
+    assert_int_equal(ofb_run_bind(run, OFB_BIND_STEP, "check_entity",
+                                  failing_check, NULL, NULL, NULL), 0);
+    assert_int_equal(ofb_run_advance(run, T0, NULL, NULL), 0);
+    assert_int_equal(tu_state(run, "check_entity"), OFB_STEP_FAILED);
+    assert_null(ofb_run_input(run, "entity_deleted"));
+    ofb_run_free(run);
+    ofb_workflow_unref(wf);
+}
+
 static void test_defaults_apply_at_start_and_types_are_checked(void **state)
 {
     (void)state;
@@ -1156,6 +1185,7 @@ int main(void)
         cmocka_unit_test(test_irreversible_step_waits_for_confirmation),
         cmocka_unit_test(test_manual_step_waits_for_a_person),
         cmocka_unit_test(test_input_set_by_a_step_feeds_a_later_guard),
+        cmocka_unit_test(test_findings_of_a_failed_check_are_dropped),
         cmocka_unit_test(test_defaults_apply_at_start_and_types_are_checked),
         cmocka_unit_test(test_next_lists_who_must_act_and_why_others_wait),
         cmocka_unit_test(test_plan_expands_the_workflow_without_running),

@@ -3,11 +3,11 @@
 
     PYTHONPATH=build/python python3 examples/python/offboard_intercept.py [JOURNAL]
 
-The shipped `intercept-customer` workflow is a technician's checklist: every
-step is `manual`. This shop has integrations for four of them (the password
-vault's export and hand-over, removing Intercept's accounts from the tenant,
-terminating the contract in the PSA), so it drops `manual` from those steps
-and lets handlers do them. People do the rest; the script plays them.
+The built-in `intercept-customer` workflow leaves every step to a person
+unless a handler is bound. This shop has integrations for four of them (the
+password vault's export and hand-over, removing Intercept's accounts from the
+tenant, terminating the contract in the PSA) and binds handlers for those.
+People do the rest; the script plays them.
 
 The PSA, the vault and the tenant are small simulations with real state, so
 you can see what each handler changed. The first call to the vault fails
@@ -35,16 +35,8 @@ PEOPLE = {"csm": "csm:anna", "engineer": "eng:bram",
 
 
 def intercept_workflow():
-    """The built-in definition with `manual` removed from AUTOMATED steps."""
-    out, step = [], None
-    for line in ofb.Workflow.builtin_source("intercept-customer").splitlines():
-        words = line.split()
-        if words[:1] == ["step"]:
-            step = words[1]
-        if words == ["manual"] and step in AUTOMATED:
-            continue
-        out.append(line)
-    return ofb.Workflow.parse("\n".join(out) + "\n", "intercept-customer.ofb")
+    """The built-in definition, as shipped."""
+    return ofb.Workflow.builtin("intercept-customer")
 
 
 # --------------------------------------------------------------------------
