@@ -7,10 +7,11 @@
  * runbook and - only if they want one - a link to book a remote appointment.
  *
  * The ticket system below holds real state (tickets, categories, a checklist
- * library, an outbox) and refuses what a real one would refuse. The
- * technician's steps are manual: the program plays the technician, asking
- * the run what is next and doing it. The scheduling link is sent by a
- * handler (a mail integration) when the input remote_appointment says so.
+ * library, an outbox) and refuses what a real one would refuse. A PSA
+ * integration, bound to the technician's role, does every step it can
+ * through the ticket system's API; filling in the required fields is a
+ * manual step, so the run waits for the technician there. The scheduling
+ * link goes out only when the input remote_appointment says so.
  *
  * The offboarding runs twice: with the appointment and without it.
  *
@@ -145,12 +146,15 @@ static const char *const SUBJ_LETTER = "Your transition to a new IT provider";
 static const char *const SUBJ_RUNBOOK = "Your runbook (IT Glue export)";
 static const char *const SUBJ_LINK = "Book your remote appointment with Matthew";
 
-/* The technician does one manual step in the ticket system. On success
- * *evidence receives what proves it ("ticket=T1042"). */
-static int technician_does(struct office *o, const char *step, char *evidence,
-                           size_t cap)
+/* The PSA integration: every step but the required fields is an API call
+ * on the ticket. A refusal by the ticket system fails the step with its
+ * reason; nothing is retried blindly. */
+static int psa_integration(ofb_call *call, void *payload)
 {
+    struct office *o = payload;
     struct psa *p = &o->psa;
+    const char *step = ofb_call_step_id(call);
+    const char *mail = NULL;
     int rc = -1;
     if (strcmp(step, "ticket_created") == 0) {
         o->ticket = psa_ticket_new(p, o->customer);
@@ -161,35 +165,25 @@ static int technician_does(struct office *o, const char *step, char *evidence,
         rc = psa_add_checklist(p, o->ticket,
                                "[OFFBOARDING] Offboard Managed Services "
                                "Customer");
-    } else if (strcmp(step, "required_info") == 0) {
-        snprintf(o->ticket->contact, sizeof o->ticket->contact, "%s",
-                 o->contact);
-        snprintf(o->ticket->end_date, sizeof o->ticket->end_date,
-                 "2026-12-31");
-        rc = 0;
+    } else if (strcmp(step, "scheduling_link_sent") == 0) {
+        rc = psa_send(p, o->ticket, mail = SUBJ_LINK);
     } else if (strcmp(step, "offboarding_letter_sent") == 0) {
-        rc = psa_send(p, o->ticket, SUBJ_LETTER);
+        rc = psa_send(p, o->ticket, mail = SUBJ_LETTER);
     } else if (strcmp(step, "runbook_sent") == 0) {
-        rc = psa_send(p, o->ticket, SUBJ_RUNBOOK);
+        rc = psa_send(p, o->ticket, mail = SUBJ_RUNBOOK);
     }
-    if (rc == 0)
-        snprintf(evidence, cap, "T%d", o->ticket->number);
-    return rc;
-}
-
-/* The mail integration: sends the scheduling link from the ticket. */
-static int send_scheduling_link(ofb_call *call, void *payload)
-{
-    struct office *o = payload;
-    char ticket[16];
-    if (psa_send(&o->psa, o->ticket, SUBJ_LINK) != 0) {
-        ofb_call_reason(call, o->psa.error);
+    if (rc != 0) {
+        ofb_call_reason(call, p->error);
         return OFB_FAIL;
     }
+    char ticket[16];
     snprintf(ticket, sizeof ticket, "T%d", o->ticket->number);
     ofb_call_evidence(call, "ticket", ticket);
-    printf("  auto  %-24s mail to %s: \"%s\"\n", ofb_call_step_id(call),
-           o->ticket->contact, SUBJ_LINK);
+    if (mail)
+        printf("  auto  %-24s %s: mail to %s: \"%s\"\n", step, ticket,
+               o->ticket->contact, mail);
+    else
+        printf("  auto  %-24s %s\n", step, ticket);
     return OFB_DONE;
 }
 
@@ -215,15 +209,10 @@ static int print_plan(const ofb_plan_item *it, void *payload)
     return 0;
 }
 
-/* The first step a technician can do now (copied: the item's strings live
- * only during the callback). */
-static int first_todo(const ofb_next_item *it, void *payload)
+static int print_next(const ofb_next_item *it, void *payload)
 {
-    char *out = payload;
-    if (it->kind != OFB_NEXT_DO)
-        return 0;
-    snprintf(out, OFB_ID_MAX + 1, "%s", it->step_id);
-    return 1; /* stop: one at a time, in the run's order */
+    printf("  next  %-24s %s\n", it->step_id, it->reason);
+    return 0;
 }
 
 static int print_evidence(const ofb_event *ev, void *payload)
@@ -235,7 +224,7 @@ static int print_evidence(const ofb_event *ev, void *payload)
         return 0;
     printf("  %3llu %-9s %-24s by %-10s", (unsigned long long)ev->seq,
            ofb_event_kind_name(ev->kind), ev->step,
-           *ev->actor ? ev->actor : "(handler)");
+           *ev->actor ? ev->actor : "(integration)");
     for (size_t i = 0; i < ev->nevidence; i++)
         printf(" %s=%s", ev->evidence[i].key, ev->evidence[i].value);
     printf("\n");
@@ -250,7 +239,7 @@ static int offboard(ofb_workflow *wf, const char *customer, const char *contact,
     struct office o = {.customer = customer, .contact = contact, .now = T0};
     o.psa.next_number = appointment ? 1042 : 1043;
     const char *appt = appointment ? "true" : "false";
-    ofb_error err;
+    ofb_error err = {0};
     ofb_store *store;
     ofb_run *run;
     int rc;
@@ -273,8 +262,8 @@ static int offboard(ofb_workflow *wf, const char *customer, const char *contact,
         (rc = ofb_run_set_input(run, "remote_appointment", appt, &tech,
                                 &err)) ||
         (rc = ofb_run_start(run, &tech, &err)) ||
-        (rc = ofb_run_bind(run, OFB_BIND_STEP, "scheduling_link_sent",
-                           send_scheduling_link, &o, NULL, &err))) {
+        (rc = ofb_run_bind(run, OFB_BIND_ROLE, "technician", psa_integration,
+                           &o, NULL, &err))) {
         ofb_run_free(run);
         return report("start", rc, &err);
     }
@@ -285,44 +274,40 @@ static int offboard(ofb_workflow *wf, const char *customer, const char *contact,
     printf("  refused (%s): %s\n", ofb_strerror(rc), err.message);
     refused += rc == OFB_EPREREQ;
 
-    printf("\nThe technician works through what is next:\n");
-    char step[OFB_ID_MAX + 1];
-    for (;;) {
-        o.now += 300;
-        if ((rc = ofb_run_advance(run, o.now, NULL, &err)))
-            break;
-        step[0] = '\0';
-        ofb_run_next(run, "technician", first_todo, step);
-        if (!step[0])
-            break;
-        char ticket[16];
-        if (technician_does(&o, step, ticket, sizeof ticket) != 0) {
-            printf("  ticket system refused %s: %s\n", step, o.psa.error);
-            break;
-        }
-        ofb_kv ev = {"ticket", ticket};
-        ofb_act act = {"tech:maria", NULL, &ev, 1, o.now};
-        if ((rc = ofb_run_complete(run, step, &act, &err)))
-            break;
-        printf("  done  %-24s %s\n", step, ticket);
-        /* Without an appointment the link does not apply: a person who
-         * tries to send it anyway is told why not. */
-        if (!appointment && strcmp(step, "required_info") == 0) {
-            rc = ofb_run_complete(run, "scheduling_link_sent", &tech, &err);
-            printf("  refused (%s): %s\n", ofb_strerror(rc), err.message);
-            refused += rc == OFB_EGUARD;
-            rc = 0;
-        }
+    printf("\nThe integration opens the ticket; the fields need a person:\n");
+    if ((rc = ofb_run_advance(run, o.now += 60, NULL, &err)))
+        goto fail;
+    ofb_run_next(run, NULL, print_next, NULL);
+
+    /* The technician fills in the required fields, then says so. */
+    struct ticket *t = o.ticket;
+    if (!t) {
+        rc = OFB_EUSER;
+        goto fail;
     }
-    if (rc) {
-        report("run", rc, &err);
-        ofb_run_free(run);
-        return -1;
+    snprintf(t->contact, sizeof t->contact, "%s", o.contact);
+    snprintf(t->end_date, sizeof t->end_date, "2026-12-31");
+    ofb_kv fields[] = {{"contact", t->contact}, {"end_date", t->end_date}};
+    ofb_act filled = {"tech:maria", NULL, fields, 2, o.now += 600};
+    if ((rc = ofb_run_complete(run, "required_info", &filled, &err)))
+        goto fail;
+    printf("  done  %-24s by tech:maria, contact %s\n", "required_info",
+           t->contact);
+
+    /* Without an appointment the link does not apply: a person who tries
+     * to send it anyway is told why not. */
+    if (!appointment) {
+        rc = ofb_run_complete(run, "scheduling_link_sent", &tech, &err);
+        printf("  refused (%s): %s\n", ofb_strerror(rc), err.message);
+        refused += rc == OFB_EGUARD;
     }
+
+    printf("\nThe integration sends what the customer gets:\n");
+    if ((rc = ofb_run_advance(run, o.now += 60, NULL, &err)))
+        goto fail;
 
     size_t counts[8];
     ofb_run_counts(run, counts);
-    struct ticket *t = o.ticket;
     printf("\nTicket T%d (%s): category \"%s\", checklist \"%s\" (%d items), "
            "contact %s\n", t->number, t->account, t->category, t->checklist,
            t->checklist_items, t->contact);
@@ -346,6 +331,10 @@ static int offboard(ofb_workflow *wf, const char *customer, const char *contact,
              refused == (appointment ? 1 : 2);
     ofb_run_free(run);
     return ok ? 0 : -1;
+fail:
+    report("run", rc, &err);
+    ofb_run_free(run);
+    return -1;
 }
 
 int main(void)
