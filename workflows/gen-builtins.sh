@@ -32,13 +32,14 @@ struct ofb__builtin_src {
 static const struct ofb__builtin_src ofb__builtin_srcs[] = {
 HEAD
 
-# "name path" pairs, sorted by name (LC_ALL=C: byte order, as strcmp).
+# "name<TAB>path" pairs, sorted by name (LC_ALL=C: byte order, as strcmp).
 for f in "$@"; do
     b=${f##*/}
     n=${b%.ofb}
-    printf '%s %s\n' "$n" "$f"
-done | LC_ALL=C sort | while read -r n f; do
-    printf '    {"%s",\n' "$n"
+    printf '%s\t%s\n' "$n" "$f"
+done | LC_ALL=C sort -t "$tab" -k 1,1 | while IFS=$tab read -r n f; do
+    # Names are ids in practice; escaped all the same, like the text.
+    printf '    {"%s",\n' "$(printf '%s' "$n" | sed -e 's/[\\"?]/\\&/g')"
     # Backslash and quote escaped; "?" escaped so that no trigraph forms;
     # TAB and CR written as escapes; other bytes (UTF-8) kept as they are.
     sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' \
