@@ -575,7 +575,46 @@ typedef struct cl {
     const ofb_workflow *wf;
     ofb_run *run;
     tick *ticks;
+    const char **no_apply; /* per step: why the plan skips it, or NULL */
+    ofb__arena *ar;
 } cl;
+
+/* Steps the run's current inputs already rule out, though the run has not
+ * reached them yet: a checklist shows them struck out in advance. */
+static int on_plan(const ofb_plan_item *it, void *payload)
+{
+    cl *c = payload;
+    if (it->kind != OFB_PLAN_SKIP)
+        return 0;
+    c->no_apply[it->step] = ofb__arena_strdup(c->ar, it->reason);
+    return c->no_apply[it->step] ? 0 : OFB_ENOMEM;
+}
+
+static int plan_run(cl *c, size_t nsteps)
+{
+    const ofb_allocator *al = &c->wf->alloc;
+    size_t ni = ofb_workflow_input_count(c->wf), nkv = 0;
+    ofb_kv *kv = ofb__calloc(al, ni ? ni : 1, sizeof *kv);
+    c->no_apply = ofb__calloc(al, nsteps ? nsteps : 1, sizeof *c->no_apply);
+    if (!kv || !c->no_apply) {
+        ofb__free(al, kv);
+        return OFB_ENOMEM;
+    }
+    for (size_t i = 0; i < ni; i++) {
+        ofb_input_info in;
+        const char *v;
+        if (ofb_workflow_input(c->wf, i, &in) == OFB_OK &&
+            (v = ofb_run_input(c->run, in.id)) != NULL) {
+            kv[nkv].key = in.id;
+            kv[nkv++].value = v;
+        }
+    }
+    ofb_error err;
+    int rc = ofb_workflow_plan(c->wf, kv, nkv, on_plan, c, &err);
+    ofb__free(al, kv);
+    /* A plan that cannot be made only loses the advance notice. */
+    return rc == OFB_ENOMEM ? rc : OFB_OK;
+}
 
 static void check_line(cl *c, size_t i, int show_guard)
 {
@@ -584,9 +623,12 @@ static void check_line(cl *c, size_t i, int show_guard)
     if (ofb_workflow_step(c->wf, i, &si) != OFB_OK)
         return;
     int state = step_state(c->run, i);
-    int skipped = state == OFB_STEP_SKIPPED;
+    const char *no_apply = c->no_apply && state == OFB_STEP_BLOCKED
+                               ? c->no_apply[i]
+                               : NULL;
+    int skipped = state == OFB_STEP_SKIPPED || no_apply;
     int settled = state == OFB_STEP_DONE || skipped;
-    put(o, settled ? "- [x] " : "- [ ] ");
+    put(o, settled || no_apply ? "- [x] " : "- [ ] ");
     if (skipped)
         put(o, "~~");
     if (*si.role) {
@@ -597,7 +639,11 @@ static void check_line(cl *c, size_t i, int show_guard)
     if (skipped)
         put(o, "~~");
     const tick *t = c->ticks ? &c->ticks[i] : NULL;
-    if (state == OFB_STEP_DONE) {
+    if (no_apply) {
+        put(o, " (does not apply: ");
+        md_text(o, no_apply);
+        put(o, ")");
+    } else if (state == OFB_STEP_DONE) {
         if (t && t->kind >= 0) {
             put(o, " (done ");
             if (*t->actor) {
@@ -735,6 +781,9 @@ int ofb_export_checklist(const ofb_workflow *wf, ofb_run *run,
                 o->rc = rc;
             c.ticks = h.ticks;
         }
+        c.ar = &h.ar;
+        if (o->rc == OFB_OK)
+            o->rc = plan_run(&c, n);
     }
 
     /* A GitHub issue template: front matter, then the description. */
@@ -828,6 +877,7 @@ int ofb_export_checklist(const ofb_workflow *wf, ofb_run *run,
         emit_group(&c, group, &ps);
     ofb__free(&wf->alloc, ps.v);
     ofb__free(&wf->alloc, h.ticks);
+    ofb__free(&wf->alloc, c.no_apply);
     ofb__arena_free(&h.ar);
     return out_end(o);
 }
