@@ -144,7 +144,8 @@ struct office {
 
 static const char *const SUBJ_LETTER = "Your transition to a new IT provider";
 static const char *const SUBJ_RUNBOOK = "Your runbook (IT Glue export)";
-static const char *const SUBJ_LINK = "Book your remote appointment with Matthew";
+static const char *const SUBJ_LINK =
+    "Book your remote appointment with Matthew";
 
 /* The PSA integration: every step but the required fields is an API call
  * on the ticket. A refusal by the ticket system fails the step with its
@@ -324,7 +325,8 @@ static int offboard(ofb_workflow *wf, const char *customer, const char *contact,
     int ok = ofb_run_status_get(run) == OFB_RUN_COMPLETED &&
              o.psa.ntickets == 1 &&
              strcmp(t->category, "Administrative Change/Request") == 0 &&
-             t->checklist_items > 0 && psa_sent(&o.psa, t->number, SUBJ_LETTER) &&
+             t->checklist_items > 0 &&
+             psa_sent(&o.psa, t->number, SUBJ_LETTER) &&
              psa_sent(&o.psa, t->number, SUBJ_RUNBOOK) &&
              psa_sent(&o.psa, t->number, SUBJ_LINK) == appointment &&
              o.psa.nmail == (appointment ? 3 : 2) &&

@@ -7,14 +7,16 @@
  * back. That can take days, so the process that saved the ticket does not
  * stay around: the run lives in its journal file.
  *
- * The demo runs three processes, each a fresh exec of this program:
- *   1. `--open JOURNAL`: prepares and saves the ticket, shows that removing
- *      the contact is refused while the form is not in, and exits;
+ * The program starts two copies of itself (fork + exec), one after the
+ * other, and waits for each:
+ *   1. `--open JOURNAL`: the PSA integration prepares and saves the ticket;
+ *      removing the contact is refused while the form is not in; the
+ *      process exits;
  *   2. `--form-submitted JOURNAL`: two days later the customer submits the
  *      form; a new process reopens the run from the journal, delivers the
- *      signal, and the technician removes the contact;
- *   3. this process, which started both, verifies the journal's hash chain
- *      and prints the audit trail and the ticket system's final state.
+ *      signal, and the integration removes the contact.
+ * Then it verifies the journal's hash chain and prints the audit trail and
+ * the ticket system's final state.
  *
  * The ticket system is simulated in a file mapped by every process, like a
  * remote PSA that outlives the programs talking to it.
@@ -85,6 +87,7 @@ static void psa_init(struct psa *p)
     p->contacts[2] = (struct contact){"Lee Park", "lee@acme.example", 1, 0};
     p->ncontacts = 3;
     p->ticket = 20871;
+    snprintf(p->ticket_contact, sizeof p->ticket_contact, "Sam Ortiz");
 }
 
 static struct contact *psa_contact(struct psa *p, const char *name)
@@ -159,35 +162,56 @@ static void print_time(ofb_time t, char *buf, size_t cap)
     strftime(buf, cap, "%Y-%m-%d %H:%M", &tm);
 }
 
-/* ------------------------------------------- process 1: save the ticket */
+/* ------------------------------------------------- the PSA integration */
 
-/* The PSA integration saves the ticket. The workflow's step waits for the
- * form, so DONE here means "sent", not "finished". */
-static int save_ticket(ofb_call *call, void *payload)
+/* Every step is a call on the ticket system's API. Saving the ticket sends
+ * the form; the workflow's step then waits for it, so DONE there means
+ * "sent", not "finished". */
+static int psa_integration(ofb_call *call, void *payload)
 {
     struct psa *p = payload;
-    if (psa_save_ticket(p) != 0) {
-        ofb_call_reason(call, "ticket has no contact or no removal template");
-        return OFB_FAIL;
+    const char *step = ofb_call_step_id(call);
+    char proof[64] = "";
+    if (strcmp(step, "category_set") == 0) {
+        snprintf(p->category, sizeof p->category,
+                 "Administrative Change/Request");
+    } else if (strcmp(step, "contact_confirmed") == 0) {
+        if (!p->ticket_contact[0]) {
+            ofb_call_reason(call, "the ticket contact field is empty");
+            return OFB_FAIL;
+        }
+        snprintf(proof, sizeof proof, "%s", p->ticket_contact);
+    } else if (strcmp(step, "template_applied") == 0) {
+        snprintf(p->template_name, sizeof p->template_name, "%s", TEMPLATE);
+    } else if (strcmp(step, "generic_checklist") == 0 ||
+               strcmp(step, "customer_checklist") == 0) {
+        snprintf(p->checklist, sizeof p->checklist, "%s user removal",
+                 step[0] == 'g' ? "Generic" : "Acme");
+        snprintf(proof, sizeof proof, "%s", p->checklist);
+    } else if (strcmp(step, "ticket_saved") == 0) {
+        if (psa_save_ticket(p) != 0) {
+            ofb_call_reason(call, "no ticket contact or removal template");
+            return OFB_FAIL;
+        }
+        snprintf(proof, sizeof proof, "form sent to %s", p->ticket_contact);
+    } else if (strcmp(step, "contact_removed") == 0) {
+        const char *user = ofb_run_input(ofb_call_run(call), "user");
+        struct contact *c = user ? psa_contact(p, user) : NULL;
+        if (!c) {
+            ofb_call_reason(call, "no such contact");
+            return OFB_FAIL;
+        }
+        c->active = 0;
+        c->removed_at = ++p->changes;
+        snprintf(proof, sizeof proof, "%s", c->email);
     }
-    char ticket[16];
-    snprintf(ticket, sizeof ticket, "T%d", p->ticket);
-    ofb_call_evidence(call, "ticket", ticket);
-    ofb_call_evidence(call, "notified", p->ticket_contact);
-    printf("  auto  ticket_saved: form emailed to %s\n", p->ticket_contact);
+    if (proof[0])
+        ofb_call_evidence(call, "result", proof);
+    printf("  auto  %-20s T%d %s\n", step, p->ticket, proof);
     return OFB_DONE;
 }
 
-static int technician(ofb_run *run, const char *step, ofb_time t)
-{
-    ofb_error err;
-    ofb_act act = {"tech:jordan", NULL, NULL, 0, t};
-    int rc = ofb_run_complete(run, step, &act, &err);
-    if (rc)
-        return fail(step, rc, &err);
-    printf("  done  %s\n", step);
-    return 0;
-}
+/* ------------------------------------------- process 1: save the ticket */
 
 static int open_phase(const char *journal)
 {
@@ -219,23 +243,9 @@ static int open_phase(const char *journal)
         (rc = ofb_run_set_input(run, "checklist", "customer_specific", &tech,
                                 &err)) ||
         (rc = ofb_run_start(run, &tech, &err)) ||
-        (rc = ofb_run_bind(run, OFB_BIND_STEP, "ticket_saved", save_ticket, p,
-                           NULL, &err)))
+        (rc = ofb_run_bind(run, OFB_BIND_ROLE, "technician", psa_integration,
+                           p, NULL, &err)))
         goto out;
-
-    /* The technician fills in the ticket, in the seed's order. */
-    snprintf(p->category, sizeof p->category, "Administrative Change/Request");
-    if ((rc = technician(run, "category_set", T0 + 60)))
-        goto out_quiet;
-    snprintf(p->ticket_contact, sizeof p->ticket_contact, "Sam Ortiz");
-    if ((rc = technician(run, "contact_confirmed", T0 + 120)))
-        goto out_quiet;
-    snprintf(p->template_name, sizeof p->template_name, "%s", TEMPLATE);
-    if ((rc = technician(run, "template_applied", T0 + 180)))
-        goto out_quiet;
-    snprintf(p->checklist, sizeof p->checklist, "Acme user removal");
-    if ((rc = technician(run, "customer_checklist", T0 + 240)))
-        goto out_quiet;
 
     ofb_time next;
     if ((rc = ofb_run_advance(run, T0 + 300, &next, &err)))
@@ -320,19 +330,11 @@ static int form_phase(const char *journal)
                              &err)))
         goto out;
     printf("  signal offboarding_form_submitted: ticket_saved is done\n");
-    if ((rc = ofb_run_advance(run, later, NULL, &err)))
+    /* Handlers are code, not data: a new process binds them again. */
+    if ((rc = ofb_run_bind(run, OFB_BIND_ROLE, "technician", psa_integration,
+                           p, NULL, &err)) ||
+        (rc = ofb_run_advance(run, later + 1800, NULL, &err)))
         goto out;
-
-    /* The technician removes the contact as the form asks. */
-    struct contact *c = psa_contact(p, LEAVER);
-    c->active = 0;
-    c->removed_at = ++p->changes;
-    ofb_kv proof = {"contact", c->email};
-    ofb_act tech = {"tech:jordan", "as the form asks", &proof, 1,
-                    later + 1800};
-    if ((rc = ofb_run_complete(run, "contact_removed", &tech, &err)))
-        goto out;
-    printf("  done  contact_removed (%s)\n", c->email);
     printf("[process 2] run is %s\n\n",
            ofb_run_status_name(ofb_run_status_get(run)));
     rc = 0;
@@ -367,7 +369,7 @@ static int spawn(const char *self, const char *mode, const char *journal)
 
 struct trail {
     int records;
-    int early_removals; /* contact_removed completed before the form */
+    int removals[2];    /* contact_removed settled before / after the form */
     int signal_seen;
 };
 
@@ -378,9 +380,9 @@ static int print_event(const ofb_event *ev, void *payload)
     t->records++;
     if (ev->kind == OFB_EV_SIGNAL)
         t->signal_seen = 1;
-    if (ev->kind == OFB_EV_COMPLETE && strcmp(ev->step, "contact_removed") == 0
-        && !t->signal_seen)
-        t->early_removals++;
+    if ((ev->kind == OFB_EV_COMPLETE || ev->kind == OFB_EV_OUTCOME) &&
+        strcmp(ev->step, "contact_removed") == 0)
+        t->removals[t->signal_seen]++;
     if (ev->kind == OFB_EV_CREATE || ev->kind == OFB_EV_BEGIN)
         return 0;
     print_time(ev->time, when, sizeof when);
@@ -435,7 +437,8 @@ static int coordinator(const char *self, const char *journal)
         printf("  outbox: %s\n", p->outbox[i]);
     const struct contact *c = psa_contact(p, LEAVER);
     ok = ok && p->saved && p->form_in && !c->active &&
-         c->removed_at > p->form_in_at && t.early_removals == 0 &&
+         c->removed_at > p->form_in_at && t.removals[0] == 0 &&
+         t.removals[1] == 1 &&
          psa_contact(p, "Sam Ortiz")->active && t.signal_seen;
     munmap(p, sizeof *p);
     unlink(pp);
@@ -459,5 +462,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: rmm-contact [JOURNAL]\n");
         return 2;
     }
-    return coordinator(argv[0], argc == 2 ? argv[1] : "rmm-contact-demo.journal");
+    return coordinator(argv[0],
+                       argc == 2 ? argv[1] : "rmm-contact-demo.journal");
 }
