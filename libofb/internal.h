@@ -73,6 +73,8 @@ char *ofb__arena_strdup(ofb__arena *ar, const char *s); /* NULL -> "" */
 typedef struct ofb__map {
     const char **keys;
     uint32_t *vals;
+    uint32_t *hashes; /* each key's hash: probes compare it before the key,
+                         and growing never rereads the keys */
     uint32_t cap; /* power of two, or 0 */
     uint32_t len;
 } ofb__map;

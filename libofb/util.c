@@ -385,24 +385,29 @@ static int map_resize(ofb__map *m, const ofb_allocator *a, uint32_t ncap)
 {
     const char **keys = ofb__calloc(a, ncap, sizeof *keys);
     uint32_t *vals = ofb__malloc(a, (size_t)ncap * sizeof *vals);
-    if (!keys || !vals) {
+    uint32_t *hashes = ofb__malloc(a, (size_t)ncap * sizeof *hashes);
+    if (!keys || !vals || !hashes) {
         ofb__free(a, keys);
         ofb__free(a, vals);
+        ofb__free(a, hashes);
         return OFB_ENOMEM;
     }
     for (uint32_t i = 0; i < m->cap; i++) {
         if (!m->keys[i])
             continue;
-        uint32_t j = ofb__hash(m->keys[i], strlen(m->keys[i])) & (ncap - 1);
+        uint32_t j = m->hashes[i] & (ncap - 1);
         while (keys[j])
             j = (j + 1) & (ncap - 1);
         keys[j] = m->keys[i];
         vals[j] = m->vals[i];
+        hashes[j] = m->hashes[i];
     }
     ofb__free(a, m->keys);
     ofb__free(a, m->vals);
+    ofb__free(a, m->hashes);
     m->keys = keys;
     m->vals = vals;
+    m->hashes = hashes;
     m->cap = ncap;
     return OFB_OK;
 }
@@ -418,9 +423,9 @@ int ofb__map_put(ofb__map *m, const ofb_allocator *a, const char *key,
             return rc;
     }
     size_t len = strlen(key);
-    uint32_t j = ofb__hash(key, len) & (m->cap - 1);
+    uint32_t h = ofb__hash(key, len), j = h & (m->cap - 1);
     while (m->keys[j]) {
-        if (strcmp(m->keys[j], key) == 0) {
+        if (m->hashes[j] == h && strcmp(m->keys[j], key) == 0) {
             m->vals[j] = val;
             return OFB_OK;
         }
@@ -428,6 +433,7 @@ int ofb__map_put(ofb__map *m, const ofb_allocator *a, const char *key,
     }
     m->keys[j] = key;
     m->vals[j] = val;
+    m->hashes[j] = h;
     m->len++;
     return OFB_OK;
 }
@@ -436,9 +442,10 @@ uint32_t ofb__map_getn(const ofb__map *m, const char *key, size_t len)
 {
     if (!m->cap)
         return OFB__NONE;
-    uint32_t j = ofb__hash(key, len) & (m->cap - 1);
+    uint32_t h = ofb__hash(key, len), j = h & (m->cap - 1);
     while (m->keys[j]) {
-        if (strncmp(m->keys[j], key, len) == 0 && m->keys[j][len] == '\0')
+        if (m->hashes[j] == h && strncmp(m->keys[j], key, len) == 0 &&
+            m->keys[j][len] == '\0')
             return m->vals[j];
         j = (j + 1) & (m->cap - 1);
     }
@@ -454,8 +461,10 @@ void ofb__map_free(ofb__map *m, const ofb_allocator *a)
 {
     ofb__free(a, m->keys);
     ofb__free(a, m->vals);
+    ofb__free(a, m->hashes);
     m->keys = NULL;
     m->vals = NULL;
+    m->hashes = NULL;
     m->cap = m->len = 0;
 }
 
