@@ -1066,6 +1066,35 @@ static void test_a_store_that_is_not_empty_is_refused_for_a_new_run(
     ofb_workflow_unref(wf);
 }
 
+static void test_a_workflow_without_inputs_reopens(void **state)
+{
+    (void)state;
+    static const char text[] = "workflow tiny 1\nstep notify \"Tell\"\n";
+    ofb_workflow *wf;
+    ofb_error err;
+    assert_int_equal(ofb_workflow_parse(&wf, text, strlen(text), NULL, NULL,
+                                        &err),
+                     OFB_OK);
+    ofb_store *s;
+    assert_int_equal(ofb_store_memory(&s), OFB_OK);
+    ofb_run_opts o = {0};
+    o.store = s;
+    ofb_run *run;
+    assert_int_equal(ofb_run_new(&run, wf, "t1", &o, &err), OFB_OK);
+    assert_int_equal(ofb_run_start(run, NULL, &err), OFB_OK);
+    bytes b = store_bytes(s);
+    ofb_run_free(run);
+    ofb_recovery rec;
+    assert_int_equal(open_bytes(b.data, b.len, NULL, &run, &rec, &err),
+                     OFB_OK);
+    assert_int_equal(rec.records, 2);
+    assert_int_equal(ofb_run_complete(run, "notify", NULL, &err), OFB_OK);
+    assert_int_equal(ofb_run_status_get(run), OFB_RUN_COMPLETED);
+    ofb_run_free(run);
+    free(b.data);
+    ofb_workflow_unref(wf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1091,6 +1120,7 @@ int main(void)
         cmocka_unit_test(test_a_run_without_a_store_has_no_history),
         cmocka_unit_test(
             test_a_store_that_is_not_empty_is_refused_for_a_new_run),
+        cmocka_unit_test(test_a_workflow_without_inputs_reopens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
