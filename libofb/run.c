@@ -251,6 +251,19 @@ static runx *need_x(ofb_run *run)
     return run->x;
 }
 
+/* The run's input values (all unset), made before an event that sets or
+ * reads them is journaled. */
+static int need_inputs(ofb_run *run)
+{
+    if (!run->wf->ninputs || (run->x && run->x->inputs))
+        return OFB_OK;
+    runx *x = need_x(run);
+    if (!x || !(x->inputs = ofb__calloc(AL(run), run->wf->ninputs,
+                                         sizeof *x->inputs)))
+        return OFB_ENOMEM;
+    return OFB_OK;
+}
+
 int ofb__run_create(ofb_run **out, ofb_workflow *wf, const char *run_id,
                     const ofb_run_opts *opts, ofb_error *err)
 {
@@ -273,25 +286,17 @@ int ofb__run_create(ofb_run **out, ofb_workflow *wf, const char *run_id,
         return ofb__err(err, OFB_ENOMEM, "out of memory");
     run->wf = wf;
     memcpy(RUN_ID(run), run_id, idlen + 1);
-    int rc = OFB_OK;
     /* A journaled run keeps its journal there, so it needs the part too
-     * (ofb_run_open attaches one to a run made here). */
-    if (wf->ninputs || (opts && (opts->verify || opts->store))) {
-        if (!need_x(run))
-            rc = OFB_ENOMEM;
-        else if (wf->ninputs &&
-                 !(run->x->inputs = ofb__calloc(&wf->alloc, wf->ninputs,
-                                                sizeof *run->x->inputs)))
-            rc = OFB_ENOMEM;
-        if (rc == OFB_OK && opts) {
-            run->x->verify = opts->verify;
-            run->x->verify_payload = opts->verify_payload;
+     * (ofb_run_open attaches one to a run made here). Input values are
+     * allocated when first needed (need_inputs): a run that sets none and
+     * has no guard stays one allocation. */
+    if (opts && (opts->verify || opts->store)) {
+        if (!need_x(run)) {
+            ofb__free(&wf->alloc, run);
+            return ofb__err(err, OFB_ENOMEM, "out of memory");
         }
-    }
-    if (rc) {
-        ofb__free(&wf->alloc, run->x);
-        ofb__free(&wf->alloc, run);
-        return ofb__err(err, rc, "out of memory");
+        run->x->verify = opts->verify;
+        run->x->verify_payload = opts->verify_payload;
     }
     ofb_workflow_ref(wf);
     *out = run;
@@ -872,17 +877,19 @@ static int check_and_prepare(ofb_run *run, const ofb__ev *ev, prep *p,
         if ((rc = ofb__input_parse(&wf->inputs[p->ix], ev->value, &p->ival,
                                    err)))
             return rc;
-        if (!(p->text = ofb__strdup(a, ev->value)))
+        if (need_inputs(run) || !(p->text = ofb__strdup(a, ev->value)))
             return ofb__err(err, OFB_ENOMEM, "out of memory");
         return OFB_OK;
     case OFB_EV_START:
         if (run->status != OFB_RUN_NEW)
             return ofb__err(err, OFB_ESTATE, "run '%s' has already started",
                             RUN_ID(run));
+        bool defaults = false;
         for (uint32_t i = 0; i < wf->ninputs; i++) {
             const ofb__input *in = &wf->inputs[i];
+            defaults |= in->default_text != NULL;
             if (in->required && !in->default_text &&
-                !run->x->inputs[i].text) {
+                !(run->x && run->x->inputs && run->x->inputs[i].text)) {
                 ofb__err(err, OFB_ENEEDINPUT,
                          "cannot start '%s': required input '%s' is not set",
                          RUN_ID(run), in->id);
@@ -890,6 +897,9 @@ static int check_and_prepare(ofb_run *run, const ofb__ev *ev, prep *p,
                 return OFB_ENEEDINPUT;
             }
         }
+        /* Guards read the values, and defaults are copied in at start. */
+        if ((wf->nexpr || defaults) && need_inputs(run))
+            return ofb__err(err, OFB_ENOMEM, "out of memory");
         if (wf->nexpr && !(need_x(run) && (run->x->work || (run->x->work =
                           ofb__malloc(a, (size_t)wf->nsteps *
                                              sizeof *run->x->work)))))
@@ -959,6 +969,8 @@ static int check_and_prepare(ofb_run *run, const ofb__ev *ev, prep *p,
             p->grow_pool = true;
         }
         if (ev->ninputs) {
+            if (need_inputs(run))
+                return ofb__err(err, OFB_ENOMEM, "out of memory");
             p->ntexts = (uint32_t)ev->ninputs;
             p->texts = ofb__calloc(a, ev->ninputs, sizeof *p->texts);
             p->ivals = ofb__calloc(a, ev->ninputs, sizeof *p->ivals);
@@ -1036,7 +1048,8 @@ static void apply(ofb_run *run, const ofb__ev *ev, prep *p)
         changed_inputs = run->status == OFB_RUN_ACTIVE;
         break;
     case OFB_EV_START:
-        for (uint32_t i = 0; i < wf->ninputs; i++) {
+        for (uint32_t i = 0; run->x && run->x->inputs && i < wf->ninputs;
+             i++) {
             const ofb__input *in = &wf->inputs[i];
             if (!run->x->inputs[i].text && in->default_text) {
                 run->x->inputs[i].text = in->default_text;
