@@ -1511,7 +1511,9 @@ static int write_all(imp *im)
     if (rc != OFB_OK)
         return rc;
 
-    qsort(im->edges, im->nedges, sizeof *im->edges, cmp_edge);
+    /* qsort wants a valid pointer even for no elements. */
+    if (im->nedges)
+        qsort(im->edges, im->nedges, sizeof *im->edges, cmp_edge);
     uint32_t *eoff = ofb__calloc(&im->al, (size_t)im->nnodes + 1,
                                  sizeof *eoff);
     if (!eoff)
