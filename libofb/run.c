@@ -992,7 +992,9 @@ static int check_and_prepare(ofb_run *run, const ofb__ev *ev, prep *p,
                     return ofb__err(err, OFB_ENOMEM, "out of memory");
             }
         }
-    } else if (ev->kind == OFB_EV_COMPLETE) {
+    } else if (ev->kind == OFB_EV_COMPLETE || ev->kind == OFB_EV_VERIFY) {
+        /* A verified in-doubt step may go waiting too, and a reopened run
+         * has no timers yet. */
         timers = goes_waiting(run, ev, s);
     }
     if (timers && need_timers(run))

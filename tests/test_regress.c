@@ -14,6 +14,8 @@
 
 #include "testutil.h"
 
+static const ofb_time T0 = 1795424400; /* 2026-11-23 09:00 UTC */
+
 typedef struct text {
     char buf[8192];
     size_t len;
@@ -28,6 +30,19 @@ static int collect(const char *d, size_t n, void *payload)
     t->len += n;
     t->buf[t->len] = '\0';
     return 0;
+}
+
+/* A copy of a memory store's bytes in a new memory store, as a host that
+ * keeps journals elsewhere would hand them back. */
+static ofb_store *copy_store(ofb_store *s)
+{
+    const char *data;
+    size_t len;
+    ofb_store *c;
+    assert_int_equal(ofb_store_memory_data(s, &data, &len), 0);
+    assert_int_equal(ofb_store_memory(&c), 0);
+    assert_int_equal(c->append(c, data, len), 0);
+    return c;
 }
 
 /* import.c passed a NULL array to qsort when a checklist gave no order at
@@ -48,10 +63,75 @@ static void test_checklist_of_one_item_imports_cleanly(void **state)
     ofb_workflow_unref(wf);
 }
 
+static int handler_crashes(ofb_call *call, void *payload)
+{
+    (void)call;
+    (void)payload;
+    return OFB_EUSER; /* as if the process had died in the handler */
+}
+
+static int it_did_happen(ofb_run *run, size_t step, const char *key,
+                         void *payload)
+{
+    (void)run;
+    (void)step;
+    (void)key;
+    (void)payload;
+    return OFB_VERIFY_DONE;
+}
+
+/* A step with a `wait`, left in doubt and verified done after reopening,
+ * must go waiting. The run had no timer arrays yet, and the verify event
+ * did not ask for them: a write through a NULL pointer. */
+static void test_verified_in_doubt_step_with_a_wait_goes_waiting(void **state)
+{
+    (void)state;
+    static const char src[] =
+        "workflow xpm-sync 1\n"
+        "step full_sync \"Run a full client sync in Nimbus\"\n"
+        "  role admin\n"
+        "  wait nimbus_sync_done timeout 2d\n"
+        "step entity_checked \"Check the client entity\"\n"
+        "  after full_sync\n"
+        "  manual\n";
+    ofb_workflow *wf;
+    ofb_error err;
+    assert_int_equal(ofb_workflow_parse(&wf, src, sizeof src - 1, NULL, NULL,
+                                        &err), 0);
+    ofb_store *s;
+    assert_int_equal(ofb_store_memory(&s), 0);
+    ofb_run_opts o = {s, OFB_SYNC_EVERY, 0, NULL, NULL};
+    ofb_run *run;
+    assert_int_equal(ofb_run_new(&run, wf, "client-7", &o, &err), 0);
+    assert_int_equal(ofb_run_start(run, NULL, &err), 0);
+    assert_int_equal(ofb_run_bind(run, OFB_BIND_ROLE, "admin",
+                                  handler_crashes, NULL, NULL, &err), 0);
+    assert_int_equal(ofb_run_advance(run, T0, NULL, &err), OFB_EUSER);
+    ofb_store *copy = copy_store(s);
+    ofb_run_free(run);
+
+    ofb_run_opts o2 = {copy, OFB_SYNC_EVERY, 0, it_did_happen, NULL};
+    ofb_recovery rec;
+    assert_int_equal(ofb_run_open(&run, wf, &o2, &rec, &err), 0);
+    assert_int_equal(rec.in_doubt, 1);
+    assert_int_equal(ofb_run_bind(run, OFB_BIND_ROLE, "admin",
+                                  handler_crashes, NULL, NULL, &err), 0);
+    ofb_time next;
+    assert_int_equal(ofb_run_advance(run, T0 + 60, &next, &err), 0);
+    assert_int_equal(tu_state(run, "full_sync"), OFB_STEP_WAITING);
+    assert_int_equal(next, T0 + 60 + 2 * 86400);
+    assert_int_equal(ofb_run_signal(run, "nimbus_sync_done", NULL, &err), 0);
+    assert_int_equal(tu_state(run, "full_sync"), OFB_STEP_DONE);
+    assert_int_equal(tu_state(run, "entity_checked"), OFB_STEP_READY);
+    ofb_run_free(run);
+    ofb_workflow_unref(wf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_checklist_of_one_item_imports_cleanly),
+        cmocka_unit_test(test_verified_in_doubt_step_with_a_wait_goes_waiting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
