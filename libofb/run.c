@@ -735,6 +735,18 @@ static bool goes_waiting(const ofb_run *run, const ofb__ev *ev, uint32_t s)
     return *run->wf->steps[s].wait_event != '\0';
 }
 
+/* Whether going waiting needs the per-step arrays: a deadline for a
+ * timeout, or an event other than the declared one (awaited_event falls
+ * back to the declared event, so the common wait needs neither). */
+static bool wait_needs_timers(const ofb_run *run, const ofb__ev *ev,
+                              uint32_t s)
+{
+    const ofb__step *st = &run->wf->steps[s];
+    return st->wait_timeout > 0 ||
+           (ev->kind == OFB_EV_OUTCOME && ev->outcome == OFB_WAIT &&
+            ev->name && *ev->name && strcmp(ev->name, st->wait_event) != 0);
+}
+
 static int check_step_event(ofb_run *run, const ofb__ev *ev, ofb_error *err)
 {
     const ofb_workflow *wf = run->wf;
@@ -958,7 +970,7 @@ static int check_and_prepare(ofb_run *run, const ofb__ev *ev, prep *p,
     if (ev->kind == OFB_EV_OUTCOME) {
         timers = ev->outcome == OFB_RETRY ||
                  ((ev->outcome == OFB_DONE || ev->outcome == OFB_WAIT) &&
-                  goes_waiting(run, ev, s));
+                  goes_waiting(run, ev, s) && wait_needs_timers(run, ev, s));
         if (ev->outcome == OFB_WAIT && ev->name && *ev->name &&
             strcmp(ev->name, wf->steps[s].wait_event) != 0) {
             if (!ofb__valid_id(ev->name, strlen(ev->name)))
@@ -995,7 +1007,7 @@ static int check_and_prepare(ofb_run *run, const ofb__ev *ev, prep *p,
     } else if (ev->kind == OFB_EV_COMPLETE || ev->kind == OFB_EV_VERIFY) {
         /* A verified in-doubt step may go waiting too, and a reopened run
          * has no timers yet. */
-        timers = goes_waiting(run, ev, s);
+        timers = goes_waiting(run, ev, s) && wait_needs_timers(run, ev, s);
     }
     if (timers && need_timers(run))
         return ofb__err(err, OFB_ENOMEM, "out of memory");
@@ -1013,7 +1025,10 @@ static void finish_work(ofb_run *run, uint32_t s, const char *event,
         return;
     }
     transition(run, s, T_WAIT);
-    run->x->waiting[s] = event;
+    /* Without the array the event is the declared one (wait_needs_timers);
+     * with it, the slot is always rewritten so no earlier wait shows. */
+    if (run->x && run->x->waiting)
+        run->x->waiting[s] = event;
     if (signalled(run, event)) {
         transition(run, s, T_SIGNAL);
         return;
@@ -1727,7 +1742,7 @@ int ofb_run_next(const ofb_run *run, const char *role, ofb_next_fn fn,
         case OFB_STEP_WAITING:
             it.kind = OFB_NEXT_EVENT;
             it.event = awaited_event(run, s);
-            it.due = run->x->due ? run->x->due[s] : OFB_NEVER;
+            it.due = run->x && run->x->due ? run->x->due[s] : OFB_NEVER;
             snprintf(reason, sizeof reason, "waits for event '%s'", it.event);
             break;
         case OFB_STEP_RETRYING:
