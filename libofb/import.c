@@ -53,6 +53,11 @@ typedef struct imp_group {
     const char **values; /* one id per tier */
     const char *descr;   /* from a detail line, or NULL */
     const char *word;    /* the heading word the sections share */
+    const char *base;    /* the input id asked for, before deduplication */
+    uint32_t owner;      /* the group whose input this is (itself or an
+                            earlier group labelled the same way) */
+    const char **all;    /* owner only: every value of the input */
+    uint32_t nall, cap_all;
 } imp_group;
 
 typedef struct imp_node {
@@ -853,6 +858,36 @@ static int has_letter(const char *s)
     return 0;
 }
 
+/* Adds a value to a group's input unless it has it already (ignoring
+ * '_' and '-', so that "fullstack" is "full_stack"). */
+static int same_value(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a == '_' || *a == '-')
+            a++;
+        while (*b == '_' || *b == '-')
+            b++;
+        if (*a != *b)
+            return 0;
+        if (!*a)
+            return 1;
+        a++;
+        b++;
+    }
+}
+
+static int add_value(imp *im, imp_group *owner, const char *v)
+{
+    for (uint32_t k = 0; k < owner->nall; k++)
+        if (same_value(owner->all[k], v))
+            return OFB_OK;
+    int rc = ofb__grow(&im->al, (void **)&owner->all, sizeof *owner->all,
+                       &owner->cap_all, (size_t)owner->nall + 1);
+    if (rc == OFB_OK)
+        owner->all[owner->nall++] = v;
+    return rc;
+}
+
 /* Whether step sections i.. sharing `word` are alternatives. */
 static int alternatives(imp *im, uint32_t i, uint32_t n, int last,
                         const char *word, uint32_t *mark, int *ok)
@@ -958,8 +993,25 @@ static int find_groups(imp *im)
                 break;
             }
         }
-        if ((rc = unique(im, &im->inids, NULL, base, &g->input)) != OFB_OK)
+        /* "### tier: a" ... "### tier: b" further on is the same input. */
+        int labelled = !last && wlen > 1 &&
+                       (w[wlen - 1] == ':' || w[wlen - 1] == '=');
+        g->base = labelled ? base : NULL;
+        g->owner = im->ngroups - 1;
+        for (uint32_t o = 0; o + 1 < im->ngroups; o++)
+            if (im->groups[o].owner == o && g->base && im->groups[o].base &&
+                strcmp(im->groups[o].base, g->base) == 0) {
+                g->owner = o;
+                g->input = im->groups[o].input;
+            }
+        if (g->owner == im->ngroups - 1 &&
+            (rc = unique(im, &im->inids, NULL, base, &g->input)) != OFB_OK)
             break;
+        for (uint32_t t = 0; t < n && rc == OFB_OK; t++)
+            rc = add_value(im, &im->groups[g->owner], g->values[t]);
+        if (rc != OFB_OK)
+            break;
+        g = &im->groups[im->ngroups - 1];
         /* One line naming the sections and the choice. */
         rc = note_begin(im, im->secs[im->ssec[i]].line);
         for (uint32_t t = 0; t < n && rc == OFB_OK; t++)
@@ -988,6 +1040,8 @@ static int details_to_inputs(imp *im)
     int rc;
     imp_input *in;
     for (uint32_t g = 0; g < im->ngroups; g++) {
+        if (im->groups[g].owner != g)
+            continue;
         PUSH(im, im->inputs, im->ninputs, im->cap_inputs, in);
         memset(in, 0, sizeof *in);
         in->id = im->groups[g].input;
@@ -1017,18 +1071,34 @@ static int details_to_inputs(imp *im)
         if (nparts >= 2) {
             uint32_t g;
             for (g = 0; g < im->ngroups; g++)
-                if (!im->groups[g].descr &&
+                if (im->groups[g].owner == g && !im->groups[g].descr &&
                     (contains_ci(det->label, "tier") ||
-                     nparts == im->groups[g].n))
+                     nparts == im->groups[g].nall))
                     break;
             if (g < im->ngroups) {
-                im->groups[g].descr = det->label;
+                imp_group *og = &im->groups[g];
+                og->descr = det->label;
+                uint32_t before = og->nall;
+                /* The detail may list values no section is for. */
+                for (uint32_t k = 0; k < nparts; k++) {
+                    char *raw = ofb__arena_strndup(&im->ar, parts[k],
+                                                   plen[k]);
+                    const char *v = raw ? idify(im, raw, '_', OFB_ID_MAX,
+                                                "v_", "option") : NULL;
+                    v = v ? not_keyword(im, v) : NULL;
+                    if (!v)
+                        return OFB_ENOMEM;
+                    if ((rc = add_value(im, og, v)) != OFB_OK)
+                        return rc;
+                }
                 rc = note_begin(im, det->line);
                 if (rc == OFB_OK)
                     rc = ofb__buf_addf(&im->tmp, "'%s' describes input "
-                                       "'%s'; its values are taken from the "
-                                       "section headings", det->label,
-                                       im->groups[g].input);
+                                       "'%s'; its values are the section "
+                                       "headings%s", det->label, og->input,
+                                       og->nall > before
+                                           ? " and the ones it lists"
+                                           : "");
                 if ((rc = note_end(im, rc)) != OFB_OK)
                     return rc;
                 continue;
@@ -1386,10 +1456,14 @@ static int name_steps(imp *im)
                 if (rc == OFB_OK)
                     rc = ofb__buf_addf(&im->tmp, "step '%s' is in %d tiers: "
                                        "one step for %s", nd->id, n,
-                                       (uint32_t)n == g->n ? "all of them"
+                                       (uint32_t)n ==
+                                               im->groups[g->owner].nall
+                                           ? "all of them"
                                                            : "");
-                for (uint32_t t = 0; t < g->n && rc == OFB_OK &&
-                                     (uint32_t)n != g->n; t++)
+                for (uint32_t t = 0;
+                     t < g->n && rc == OFB_OK &&
+                     (uint32_t)n != im->groups[g->owner].nall;
+                     t++)
                     if (nd->tiers & ((uint64_t)1 << t))
                         rc = ofb__buf_addf(&im->tmp, "%s%s",
                                            (nd->tiers & (((uint64_t)1 << t) -
@@ -1424,8 +1498,8 @@ static int write_inputs(imp *im)
         if (in->group != NONE) {
             const imp_group *g = &im->groups[in->group];
             rc = rc ? rc : ofb__buf_adds(o, "choice(");
-            for (uint32_t t = 0; t < g->n && rc == OFB_OK; t++)
-                rc = ofb__buf_addf(o, "%s%s", t ? ", " : "", g->values[t]);
+            for (uint32_t t = 0; t < g->nall && rc == OFB_OK; t++)
+                rc = ofb__buf_addf(o, "%s%s", t ? ", " : "", g->all[t]);
             rc = rc ? rc : ofb__buf_adds(o, ") required ");
             if (rc == OFB_OK && g->descr) {
                 rc = ofb__buf_add_quoted(o, g->descr);
@@ -1569,7 +1643,7 @@ static int write_all(imp *im)
         if (rc == OFB_OK && nd->group != NONE) {
             const imp_group *g = &im->groups[nd->group];
             int n = popcount64(nd->tiers);
-            if ((uint32_t)n < g->n) {
+            if ((uint32_t)n < im->groups[g->owner].nall) {
                 rc = ofb__buf_addf(o, "  when %s %s", g->input,
                                    n == 1 ? "== " : "in (");
                 int first = 1;
@@ -1695,6 +1769,8 @@ int ofb_import_checklist(const char *md, size_t len, const char *name,
     ofb__free(&im.al, im.secs);
     ofb__free(&im.al, im.dets);
     ofb__free(&im.al, im.ssec);
+    for (uint32_t g = 0; g < im.ngroups; g++)
+        ofb__free(&im.al, im.groups[g].all);
     ofb__free(&im.al, im.groups);
     ofb__free(&im.al, im.nodes);
     ofb__free(&im.al, im.order);
