@@ -75,6 +75,9 @@ static const uint8_t next_state[8][T_COUNT] = {
 #define F_AUTO 0x10u      /* begun by advance: a handler owns the outcome */
 #define F_DOUBT 0x20u     /* begun by a handler, outcome unknown */
 #define F_GUARD 0x40u     /* skipped because its guard was false */
+#define F_LATCHED 0x80u   /* the event this step declares was signalled:
+                             declared events are latched on every step that
+                             declares them, so a signal allocates nothing */
 
 static bool settled_state(unsigned s) { return s >= OFB_STEP_DONE; }
 
@@ -674,8 +677,22 @@ static void prep_free(ofb_run *run, prep *p)
     memset(p, 0, sizeof *p);
 }
 
+/* The first step declaring event e (seal gives every declared event one). */
+static uint32_t declaring_step(const ofb_run *run, uint32_t e)
+{
+    for (uint32_t s = 0; s < run->wf->nsteps; s++)
+        if (run->wf->steps[s].event == e)
+            return s;
+    return OFB__NONE;
+}
+
 static bool signalled(const ofb_run *run, const char *name)
 {
+    uint32_t e = ofb__map_get(&run->wf->event_ix, name);
+    if (e != OFB__NONE) {
+        uint32_t s = declaring_step(run, e);
+        return s != OFB__NONE && (run->st[s] & F_LATCHED);
+    }
     for (uint32_t i = 0; run->x && i < run->x->nsignals; i++)
         if (strcmp(run->x->signals[i], name) == 0)
             return true;
@@ -952,7 +969,8 @@ static int check_and_prepare(ofb_run *run, const ofb__ev *ev, prep *p,
             ofb__err_names(err, NULL, ev->name);
             return OFB_ENOTFOUND;
         }
-        if (!signalled(run, ev->name)) {
+        if (ofb__map_get(&wf->event_ix, ev->name) == OFB__NONE &&
+            !signalled(run, ev->name)) {
             runx *x = need_x(run);
             if (!x || !(p->text = ofb__strdup(a, ev->name)) ||
                 ofb__grow(a, (void **)&x->signals, sizeof *x->signals,
@@ -1025,11 +1043,13 @@ static void finish_work(ofb_run *run, uint32_t s, const char *event,
         return;
     }
     transition(run, s, T_WAIT);
+    bool latched = event == st->wait_event ? (run->st[s] & F_LATCHED) != 0
+                                           : signalled(run, event);
     /* Without the array the event is the declared one (wait_needs_timers);
      * with it, the slot is always rewritten so no earlier wait shows. */
     if (run->x && run->x->waiting)
         run->x->waiting[s] = event;
-    if (signalled(run, event)) {
+    if (latched) {
         transition(run, s, T_SIGNAL);
         return;
     }
@@ -1083,12 +1103,15 @@ static void apply(ofb_run *run, const ofb__ev *ev, prep *p)
     case OFB_EV_CANCEL:
         run->status = OFB_RUN_CANCELLED;
         break;
-    case OFB_EV_SIGNAL:
+    case OFB_EV_SIGNAL: {
         if (p->text) {
             run->x->signals[run->x->nsignals++] = p->text;
             p->text = NULL;
         }
+        uint32_t e = ofb__map_get(&wf->event_ix, ev->name);
         for (uint32_t k = 0; k < wf->nsteps; k++) {
+            if (e != OFB__NONE && wf->steps[k].event == e)
+                run->st[k] |= F_LATCHED;
             if (state_of(run, k) == OFB_STEP_WAITING &&
                 strcmp(awaited_event(run, k), ev->name) == 0) {
                 transition(run, k, T_SIGNAL);
@@ -1096,6 +1119,7 @@ static void apply(ofb_run *run, const ofb__ev *ev, prep *p)
             }
         }
         break;
+    }
     case OFB_EV_BEGIN:
         ATTEMPTS(run)[s] = (uint8_t)ev->attempt;
         transition(run, s, T_BEGIN);
