@@ -387,8 +387,9 @@ static int add_section(imp *im, const char *h, int level, uint32_t line)
     return OFB_OK;
 }
 
-/* Removes trailing markers this module's exporter writes, "(optional)",
- * "(irreversible)", "(done by ...)", so a ticked checklist reads back. */
+/* Removes trailing markers the checklist exporter writes, "(optional)",
+ * "(irreversible)", "(done by ...)", "(when ...)", so that an exported or
+ * ticked checklist reads back. */
 static void strip_markers(char *t, unsigned *flags)
 {
     for (int round = 0; round < 4; round++) {
@@ -408,7 +409,8 @@ static void strip_markers(char *t, unsigned *flags)
                  !starts_with_ci(in, "does not apply") &&
                  !starts_with_ci(in, "waiting") &&
                  !starts_with_ci(in, "failed") &&
-                 !starts_with_ci(in, "confirm"))
+                 !starts_with_ci(in, "confirm") &&
+                 !starts_with_ci(in, "when "))
             return;
         while (open > t && open[-1] == ' ')
             open--;
