@@ -667,6 +667,9 @@ typedef struct prep {
 
 static void prep_free(ofb_run *run, prep *p)
 {
+    /* Most events allocate nothing: no calls into the allocator then. */
+    if (!p->text && !p->texts && !p->ivals && !p->ixs)
+        return;
     const ofb_allocator *a = AL(run);
     ofb__free(a, p->text);
     for (uint32_t i = 0; p->texts && i < p->ntexts; i++)
@@ -1464,6 +1467,8 @@ int ofb_call_set_input(ofb_call *c, const char *id, const char *value)
 
 static void call_free(ofb_call *c)
 {
+    if (!c->reason && !c->event && !c->evidence && !c->inputs)
+        return; /* the usual handler attached nothing */
     const ofb_allocator *a = AL(c->run);
     ofb__free(a, c->reason);
     ofb__free(a, c->event);
@@ -1485,7 +1490,9 @@ static int invoke(ofb_run *run, uint32_t s, const binding *b, ofb_time now,
                   ofb_error *err)
 {
     ofb_call c;
-    memset(&c, 0, sizeof c);
+    /* Every field but the key's buffer, which ofb_call_key fills when a
+     * handler asks (have_key says whether it did). */
+    memset(&c, 0, offsetof(ofb_call, key));
     c.run = run;
     c.step = s;
     c.attempt = ATTEMPTS(run)[s];
