@@ -250,6 +250,19 @@ int ofb_export_dot(const ofb_workflow *wf, const ofb_run *run,
     return out_end(&o);
 }
 
+/* Text inside a YAML "double-quoted" scalar (front matter). */
+static void yaml_text(out *o, const char *s)
+{
+    for (const char *p = s; *p && o->rc == OFB_OK; p++) {
+        if (*p == '"' || *p == '\\') {
+            char e[2] = {'\\', *p};
+            putn(o, e, 2);
+        } else {
+            putn(o, (*p == '\n' || *p == '\t') ? " " : p, 1);
+        }
+    }
+}
+
 /* ------------------------------------------------------------- mermaid */
 
 /* Text inside a Mermaid "quoted label": characters Mermaid or its HTML
@@ -283,8 +296,8 @@ int ofb_export_mermaid(const ofb_workflow *wf, const ofb_run *run,
     /* Node names are s<index>, not step ids: ids such as "end" or "graph"
      * are Mermaid keywords. The step id is shown in the label. */
     put(&o, "---\ntitle: \"");
-    mermaid_text(&o, *ofb_workflow_title(wf) ? ofb_workflow_title(wf)
-                                             : ofb_workflow_id(wf));
+    yaml_text(&o, *ofb_workflow_title(wf) ? ofb_workflow_title(wf)
+                                          : ofb_workflow_id(wf));
     putf(&o, " (%s v%u)\"\n---\nflowchart TD\n", ofb_workflow_id(wf),
          ofb_workflow_version(wf));
     size_t n = ofb_workflow_step_count(wf);
@@ -789,8 +802,9 @@ int ofb_export_checklist(const ofb_workflow *wf, ofb_run *run,
     /* A GitHub issue template: front matter, then the description. */
     const char *title = *ofb_workflow_title(wf) ? ofb_workflow_title(wf)
                                                 : ofb_workflow_id(wf);
-    put(o, "---\nname: ");
-    md_text(o, title);
+    put(o, "---\nname: \"");
+    yaml_text(o, title);
+    put(o, "\"");
     putf(o, "\nabout: %s v%u\ntitle: \"[Offboarding] ", ofb_workflow_id(wf),
          ofb_workflow_version(wf));
     if (run)

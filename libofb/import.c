@@ -605,11 +605,20 @@ static const char *front_matter(imp *im, const char *p, const char *end,
                         v++;
                         ve--;
                     }
-                    im->fm_name = clean(im, v, (size_t)(ve - v), TITLE_MAX);
-                    if (!im->fm_name) {
+                    char *nm = clean(im, v, (size_t)(ve - v), TITLE_MAX);
+                    if (!nm) {
                         *rc = OFB_ENOMEM;
                         return p;
                     }
+                    /* YAML's \" and \\ in a double-quoted name. */
+                    char *w = nm;
+                    for (const char *r = nm; *r; r++) {
+                        if (r[0] == '\\' && (r[1] == '"' || r[1] == '\\'))
+                            r++;
+                        *w++ = *r;
+                    }
+                    *w = '\0';
+                    im->fm_name = nm;
                 }
                 k = ke + 1;
             }

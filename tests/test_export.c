@@ -197,9 +197,20 @@ static void test_mermaid_flowchart_with_classes(void **state)
     assert_has(t.data, "class s4 irreversible");
     assert_has(t.data, "class s3 optional");
     assert_has(t.data, "wait: accepted (timeout 2d)");
-    /* Quotes in labels would end them: written as entities. */
-    assert_has(t.data, "#quot;small#quot;");
+    assert_has(t.data, "title: \"Offboard a \\\"small\\\" customer");
     assert_lacks(t.data, "classDef done");
+    free(t.data);
+    ofb_workflow_unref(wf);
+
+    /* Quotes and angle brackets in labels would end them or turn into
+     * HTML: written as Mermaid entities. */
+    wf = load("workflow q 1\nstep end \"Add the \\\"done\\\" <tag> #1\"\n",
+              NULL);
+    t.data = NULL;
+    t.len = 0;
+    assert_int_equal(ofb_export_mermaid(wf, NULL, gather, &t), 0);
+    assert_has(t.data, "s0(\"Add the #quot;done#quot; #lt;tag#gt; #35;1<br/>"
+                       "[end]\")");
     free(t.data);
     ofb_workflow_unref(wf);
 }
@@ -233,7 +244,7 @@ static void test_checklist_has_a_section_per_tier(void **state)
     ofb_workflow *wf = load(intercept_like, NULL);
     text t = {0};
     assert_int_equal(ofb_export_checklist(wf, NULL, gather, &t), 0);
-    assert_has(t.data, "---\nname: Offboard a \"small\" customer\n");
+    assert_has(t.data, "---\nname: \"Offboard a \\\"small\\\" customer\"\n");
     assert_has(t.data, "### Stage 1\n- [ ] CSM >> Customer has sent a "
                        "notice\n");
     /* meeting is in two tiers and shows in both sections */

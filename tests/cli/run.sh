@@ -165,7 +165,7 @@ expect 1 plan intercept-customer --set colour=blue
 err_has "colour"
 
 expect 0 checklist intercept-customer
-out_has "name: Offboard an Intercept customer"
+out_has 'name: "Offboard an Intercept customer"'
 out_has "- [ ] CSM >> Customer has sent a notice of contract termination"
 out_has "### tier: fullstack"
 out_has "### tier: premium"
