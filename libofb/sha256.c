@@ -7,6 +7,17 @@
 
 #include <string.h>
 
+/* The x86 SHA extensions hash a block about ten times faster than the
+ * portable code, and definition hashes and the journal's chain hash every
+ * byte a run writes or replays. GCC's __builtin_cpu_supports reads the
+ * CPU model libgcc fills in at start-up, so choosing costs a load and no
+ * state of ours; compilers without the "sha" feature name (clang before
+ * 16) keep the portable code. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define SHA_NI 1
+#include <immintrin.h>
+#endif
+
 /* FIPS 180-4 4.2.2: first 32 bits of the fractional parts of the cube
  * roots of the first 64 primes. */
 static const uint32_t K[64] = {
@@ -36,7 +47,7 @@ static const uint32_t K[64] = {
 #define SSIG0(x) (ROTR(x, 7) ^ ROTR(x, 18) ^ ((x) >> 3))
 #define SSIG1(x) (ROTR(x, 17) ^ ROTR(x, 19) ^ ((x) >> 10))
 
-static void block(uint32_t h[8], const unsigned char *p)
+static void block_c(uint32_t h[8], const unsigned char *p)
 {
     uint32_t w[64], a, b, c, d, e, f, g, hh, t1, t2;
     int t;
@@ -57,6 +68,63 @@ static void block(uint32_t h[8], const unsigned char *p)
     }
     h[0] += a; h[1] += b; h[2] += c; h[3] += d;
     h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
+}
+
+#ifdef SHA_NI
+/* One block with SHA-NI: the state lives as ABEF/CDGH halves, each
+ * sha256rnds2 does two rounds, and msg1/msg2 extend the schedule four words
+ * at a time: W[t..t+3] from W[t-16..t-1]. */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void block_ni(uint32_t h[8], const unsigned char *p)
+{
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bLL,
+                                         0x0405060700010203LL);
+    __m128i t = _mm_loadu_si128((const __m128i *)(const void *)&h[0]);
+    __m128i s1 = _mm_loadu_si128((const __m128i *)(const void *)&h[4]);
+    t = _mm_shuffle_epi32(t, 0xB1);               /* CDAB */
+    s1 = _mm_shuffle_epi32(s1, 0x1B);             /* EFGH */
+    __m128i s0 = _mm_alignr_epi8(t, s1, 8);       /* ABEF */
+    s1 = _mm_blend_epi16(s1, t, 0xF0);            /* CDGH */
+    const __m128i abef = s0, cdgh = s1;
+    __m128i w[4];
+    int i;
+
+    for (i = 0; i < 4; i++)
+        w[i] = _mm_shuffle_epi8(
+            _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * i)),
+            bswap);
+    for (i = 0; i < 16; i++) {
+        __m128i m = _mm_add_epi32(
+            w[i & 3], _mm_loadu_si128((const __m128i *)(const void *)&K[4 * i]));
+        s1 = _mm_sha256rnds2_epu32(s1, s0, m);
+        s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(m, 0x0E));
+        if (i < 12) {
+            __m128i x = _mm_sha256msg1_epu32(w[i & 3], w[(i + 1) & 3]);
+            x = _mm_add_epi32(x, _mm_alignr_epi8(w[(i + 3) & 3],
+                                                 w[(i + 2) & 3], 4));
+            w[i & 3] = _mm_sha256msg2_epu32(x, w[(i + 3) & 3]);
+        }
+    }
+    s0 = _mm_add_epi32(s0, abef);
+    s1 = _mm_add_epi32(s1, cdgh);
+    t = _mm_shuffle_epi32(s0, 0x1B);              /* FEBA */
+    s1 = _mm_shuffle_epi32(s1, 0xB1);             /* DCHG */
+    s0 = _mm_blend_epi16(t, s1, 0xF0);            /* DCBA */
+    s1 = _mm_alignr_epi8(s1, t, 8);               /* HGFE */
+    _mm_storeu_si128((__m128i *)(void *)&h[0], s0);
+    _mm_storeu_si128((__m128i *)(void *)&h[4], s1);
+}
+#endif
+
+static void block(uint32_t h[8], const unsigned char *p)
+{
+#ifdef SHA_NI
+    if (__builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1")) {
+        block_ni(h, p);
+        return;
+    }
+#endif
+    block_c(h, p);
 }
 
 void ofb__sha256_init(ofb__sha256 *c)
