@@ -662,6 +662,7 @@ typedef struct prep {
     uint32_t *ixs;     /* their input indexes */
     int64_t ival;      /* parsed INPUT value */
     uint32_t ix;       /* INPUT index */
+    uint32_t event;    /* SIGNAL: the declared event's index, or NONE */
     bool grow_signals, grow_pool;
 } prep;
 
@@ -962,6 +963,12 @@ static int check_and_prepare(ofb_run *run, const ofb__ev *ev, prep *p,
     }
 
     if (ev->kind == OFB_EV_SIGNAL) {
+        /* One lookup: a declared event is a valid id, known, and latched
+         * in its steps' bytes (apply uses the index). */
+        p->event = ev->name ? ofb__map_get(&wf->event_ix, ev->name)
+                            : OFB__NONE;
+        if (p->event != OFB__NONE)
+            return OFB_OK;
         if (!ev->name || !ofb__valid_id(ev->name, strlen(ev->name)))
             return ofb__err(err, OFB_EINVAL, "invalid event name '%s'",
                             ev->name ? ev->name : "(null)");
@@ -972,8 +979,7 @@ static int check_and_prepare(ofb_run *run, const ofb__ev *ev, prep *p,
             ofb__err_names(err, NULL, ev->name);
             return OFB_ENOTFOUND;
         }
-        if (ofb__map_get(&wf->event_ix, ev->name) == OFB__NONE &&
-            !signalled(run, ev->name)) {
+        if (!signalled(run, ev->name)) {
             runx *x = need_x(run);
             if (!x || !(p->text = ofb__strdup(a, ev->name)) ||
                 ofb__grow(a, (void **)&x->signals, sizeof *x->signals,
@@ -1111,7 +1117,7 @@ static void apply(ofb_run *run, const ofb__ev *ev, prep *p)
             run->x->signals[run->x->nsignals++] = p->text;
             p->text = NULL;
         }
-        uint32_t e = ofb__map_get(&wf->event_ix, ev->name);
+        uint32_t e = p->event;
         for (uint32_t k = 0; k < wf->nsteps; k++) {
             if (e != OFB__NONE && wf->steps[k].event == e)
                 run->st[k] |= F_LATCHED;
