@@ -372,7 +372,7 @@ int cmd_checklist(cli_args *a)
         /* A run kept in memory only, so the steps that do not apply for
          * these inputs are struck out. */
         ofb_time now = cli_now();
-        ofb_act act = {cli_actor(a), NULL, NULL, 0, now};
+        ofb_act act = {cli_actor(a), NULL, NULL, 0, now, NULL, 0};
         int r = ofb_run_new(&run, wf, "checklist", NULL, &err);
         for (size_t i = 0; r == OFB_OK && i < a->nsets; i++)
             r = ofb_run_set_input(run, a->sets[i].key, a->sets[i].value, &act,

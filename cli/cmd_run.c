@@ -299,7 +299,7 @@ int cmd_start(cli_args *a)
         return cli_fail(path, r, &err);
     }
     ofb_time now = cli_now();
-    ofb_act act = {cli_actor(a), a->note, NULL, 0, now};
+    ofb_act act = {cli_actor(a), a->note, NULL, 0, now, NULL, 0};
     for (size_t i = 0; r == OFB_OK && i < a->nsets; i++)
         r = ofb_run_set_input(run, a->sets[i].key, a->sets[i].value, &act,
                               &err);
@@ -564,7 +564,7 @@ static int change(cli_args *a, step_op op, const char *what,
     ofb_error err;
     memset(&err, 0, sizeof err);
     ofb_time now = cli_now();
-    ofb_act act = {cli_actor(a), note, a->evidence, a->nevidence, now};
+    ofb_act act = {cli_actor(a), note, a->evidence, a->nevidence, now, NULL, 0};
     int r = op(run, arg, &act, &err);
     if (r == OFB_OK)
         r = ofb_run_advance(run, now, NULL, &err);
@@ -633,7 +633,7 @@ int cmd_set(cli_args *a)
     ofb_error err;
     memset(&err, 0, sizeof err);
     ofb_time now = cli_now();
-    ofb_act act = {cli_actor(a), NULL, NULL, 0, now};
+    ofb_act act = {cli_actor(a), NULL, NULL, 0, now, NULL, 0};
     int r = OFB_OK;
     for (int k = 1; r == OFB_OK && k < a->npos; k++) {
         const char *kv = a->pos[k], *eq = strchr(kv, '=');

@@ -258,7 +258,7 @@ static int offboard(ofb_workflow *wf, const char *customer, const char *contact,
         ofb_store_close(store);
         return report("new run", rc, &err);
     }
-    ofb_act tech = {"tech:maria", NULL, NULL, 0, T0};
+    ofb_act tech = {"tech:maria", NULL, NULL, 0, T0, NULL, 0};
     if ((rc = ofb_run_set_input(run, "customer", customer, &tech, &err)) ||
         (rc = ofb_run_set_input(run, "remote_appointment", appt, &tech,
                                 &err)) ||
@@ -289,7 +289,7 @@ static int offboard(ofb_workflow *wf, const char *customer, const char *contact,
     snprintf(t->contact, sizeof t->contact, "%s", o.contact);
     snprintf(t->end_date, sizeof t->end_date, "2026-12-31");
     ofb_kv fields[] = {{"contact", t->contact}, {"end_date", t->end_date}};
-    ofb_act filled = {"tech:maria", NULL, fields, 2, o.now += 600};
+    ofb_act filled = {"tech:maria", NULL, fields, 2, o.now += 600, NULL, 0};
     if ((rc = ofb_run_complete(run, "required_info", &filled, &err)))
         goto fail;
     printf("  done  %-24s by tech:maria, contact %s\n", "required_info",

@@ -237,7 +237,7 @@ static int receive(struct host *h, int fd, ofb_time now)
             char event[16];
             ofb_error err;
             snprintf(event, sizeof event, "job-%d", c[k].job);
-            ofb_act provider = {"provider", NULL, NULL, 0, now};
+            ofb_act provider = {"provider", NULL, NULL, 0, now, NULL, 0};
             if (ofb_run_signal(s->run, event, &provider, &err)) {
                 fprintf(stderr, "event-loop: signal: %s\n", err.message);
                 return -1;

@@ -242,7 +242,7 @@ static int offboard(ofb_workflow *wf, const char *tier, const char *customer,
 
     if ((rc = ofb_run_new(&run, wf, tier, NULL, &err)))
         goto fail;
-    ofb_act csm = {"csm:claire", NULL, NULL, 0, T0};
+    ofb_act csm = {"csm:claire", NULL, NULL, 0, T0, NULL, 0};
     if ((rc = ofb_run_set_input(run, "tier", tier, &csm, &err)) ||
         (rc = ofb_run_set_input(run, "contract_end", "2026-12-31", &csm,
                                 &err)) ||
@@ -271,7 +271,7 @@ static int offboard(ofb_workflow *wf, const char *tier, const char *customer,
         if (foreign && !refused &&
             ofb_run_step_status(run, foreign_ix, &st) == OFB_OK &&
             st.state == OFB_STEP_SKIPPED) {
-            ofb_act eng = {"engineer:erik", NULL, NULL, 0, now};
+            ofb_act eng = {"engineer:erik", NULL, NULL, 0, now, NULL, 0};
             rc = ofb_run_complete(run, foreign, &eng, &err);
             printf("  %-15s refused (%s): %s\n", "[engineer]", ofb_strerror(rc),
                    err.message);
@@ -281,7 +281,7 @@ static int offboard(ofb_workflow *wf, const char *tier, const char *customer,
         ofb_run_next(run, NULL, first_todo, &t);
         if (t.kind == OFB_NEXT_BLOCKED)
             break; /* nothing a person can do: stuck */
-        ofb_act person = {"csm:claire", NULL, NULL, 0, now};
+        ofb_act person = {"csm:claire", NULL, NULL, 0, now, NULL, 0};
         if (t.kind == OFB_NEXT_CONFIRM) {
             /* Four eyes: the practice lead signs off every removal that
              * cannot be undone before the engineer's tooling may run it. */

@@ -158,7 +158,7 @@ static void first_half(ofb_workflow *wf, const char *path, struct tenant *t)
         ofb_store_close(store);
         exit(fail("new run", err.code, &err));
     }
-    ofb_act tech = {"alice", NULL, NULL, 0, T0};
+    ofb_act tech = {"alice", NULL, NULL, 0, T0, NULL, 0};
     ofb_run_set_input(run, "customer", "Acme Dental", &tech, &err);
     if (ofb_run_start(run, &tech, &err))
         exit(fail("start", err.code, &err));
@@ -283,7 +283,7 @@ int main(int argc, char **argv)
 
     printf("4. Two days later Pzzle support confirms the offboarding action.\n");
     ofb_act support = {"pzzle-support", "offboarding action ran", NULL, 0,
-                       T0 + 2 * 86400};
+                       T0 + 2 * 86400, NULL, 0};
     if ((rc = ofb_run_signal(run, "support_confirmed", &support, &err)))
         return fail("signal", rc, &err);
     printf("  run is %s\n\n", ofb_run_status_name(ofb_run_status_get(run)));

@@ -238,7 +238,7 @@ static int open_phase(const char *journal)
         return fail("new run", rc, &err);
     }
     ofb_workflow_unref(wf); /* the run holds its own reference */
-    ofb_act tech = {"tech:jordan", NULL, NULL, 0, T0};
+    ofb_act tech = {"tech:jordan", NULL, NULL, 0, T0, NULL, 0};
     if ((rc = ofb_run_set_input(run, "user", LEAVER, &tech, &err)) ||
         (rc = ofb_run_set_input(run, "checklist", "customer_specific", &tech,
                                 &err)) ||
@@ -325,7 +325,7 @@ static int form_phase(const char *journal)
            ofb_run_input(run, "user"));
 
     ofb_kv form = {"form", "F-20871-1"};
-    ofb_act customer = {"customer:sam.ortiz", p->form_answers, &form, 1, later};
+    ofb_act customer = {"customer:sam.ortiz", p->form_answers, &form, 1, later, NULL, 0};
     if ((rc = ofb_run_signal(run, "offboarding_form_submitted", &customer,
                              &err)))
         goto out;

@@ -252,7 +252,7 @@ static int offboard(ofb_workflow *wf, struct office *o, const char *pmgr,
 
     if ((rc = ofb_run_new(&run, wf, cdm ? "harbour" : "kauri", NULL, &err)))
         return report("new run", rc, &err);
-    ofb_act admin = {"admin:ruth", NULL, NULL, 0, o->now};
+    ofb_act admin = {"admin:ruth", NULL, NULL, 0, o->now, NULL, 0};
     for (size_t i = 0; i < 3 && !rc; i++)
         rc = ofb_run_set_input(run, in[i].key, in[i].value, &admin, &err);
     if (rc || (rc = ofb_run_start(run, &admin, &err)) ||
@@ -283,7 +283,7 @@ static int offboard(ofb_workflow *wf, struct office *o, const char *pmgr,
         ofb_run_next(run, NULL, first_todo, &t);
         if (t.kind == OFB_NEXT_BLOCKED)
             break; /* nothing left for anyone */
-        ofb_act act = {"admin:ruth", NULL, NULL, 0, o->now};
+        ofb_act act = {"admin:ruth", NULL, NULL, 0, o->now, NULL, 0};
         if (t.kind == OFB_NEXT_EVENT) {
             /* The sync cycle finishes an hour later. */
             o->now += 3600;

@@ -507,6 +507,10 @@ typedef struct ofb_act {
     const ofb_kv *evidence;   /* proof: ticket numbers, digests */
     size_t nevidence;
     ofb_time time;            /* 0 = the run's latest known time */
+    const ofb_kv *inputs;     /* ofb_run_complete only: findings recorded
+                                 into inputs, in the same journal record
+                                 (a check or a decision made by a person) */
+    size_t ninputs;
 } ofb_act;
 
 /* Inputs. Values are text, checked against the input's type ("true",

@@ -1011,30 +1011,33 @@ static int check_and_prepare(ofb_run *run, const ofb__ev *ev, prep *p,
                 return ofb__err(err, OFB_ENOMEM, "out of memory");
             p->grow_pool = true;
         }
-        if (ev->ninputs) {
-            if (need_inputs(run))
-                return ofb__err(err, OFB_ENOMEM, "out of memory");
-            p->ntexts = (uint32_t)ev->ninputs;
-            p->texts = ofb__calloc(a, ev->ninputs, sizeof *p->texts);
-            p->ivals = ofb__calloc(a, ev->ninputs, sizeof *p->ivals);
-            p->ixs = ofb__calloc(a, ev->ninputs, sizeof *p->ixs);
-            if (!p->texts || !p->ivals || !p->ixs)
-                return ofb__err(err, OFB_ENOMEM, "out of memory");
-            for (size_t i = 0; i < ev->ninputs; i++) {
-                const ofb_kv *kv = &ev->inputs[i];
-                if ((rc = input_index(run, kv->key, &p->ixs[i], err)) ||
-                    (rc = ofb__input_parse(&wf->inputs[p->ixs[i]],
-                                           kv->value ? kv->value : "",
-                                           &p->ivals[i], err)))
-                    return rc;
-                if (!(p->texts[i] = ofb__strdup(a, kv->value)))
-                    return ofb__err(err, OFB_ENOMEM, "out of memory");
-            }
-        }
     } else if (ev->kind == OFB_EV_COMPLETE || ev->kind == OFB_EV_VERIFY) {
         /* A verified in-doubt step may go waiting too, and a reopened run
          * has no timers yet. */
         timers = goes_waiting(run, ev, s) && wait_needs_timers(run, ev, s);
+    }
+    /* Findings: set by a handler's outcome, or recorded by the person who
+     * completes the step, in the same record. */
+    if (ev->ninputs &&
+        (ev->kind == OFB_EV_OUTCOME || ev->kind == OFB_EV_COMPLETE)) {
+        if (need_inputs(run))
+            return ofb__err(err, OFB_ENOMEM, "out of memory");
+        p->ntexts = (uint32_t)ev->ninputs;
+        p->texts = ofb__calloc(a, ev->ninputs, sizeof *p->texts);
+        p->ivals = ofb__calloc(a, ev->ninputs, sizeof *p->ivals);
+        p->ixs = ofb__calloc(a, ev->ninputs, sizeof *p->ixs);
+        if (!p->texts || !p->ivals || !p->ixs)
+            return ofb__err(err, OFB_ENOMEM, "out of memory");
+        for (size_t i = 0; i < ev->ninputs; i++) {
+            const ofb_kv *kv = &ev->inputs[i];
+            if ((rc = input_index(run, kv->key, &p->ixs[i], err)) ||
+                (rc = ofb__input_parse(&wf->inputs[p->ixs[i]],
+                                       kv->value ? kv->value : "",
+                                       &p->ivals[i], err)))
+                return rc;
+            if (!(p->texts[i] = ofb__strdup(a, kv->value)))
+                return ofb__err(err, OFB_ENOMEM, "out of memory");
+        }
     }
     if (timers && need_timers(run))
         return ofb__err(err, OFB_ENOMEM, "out of memory");
@@ -1179,6 +1182,11 @@ static void apply(ofb_run *run, const ofb__ev *ev, prep *p)
     }
     case OFB_EV_COMPLETE:
         run->st[s] &= (uint8_t)~(F_AUTO | F_DOUBT);
+        for (uint32_t i = 0; i < p->ntexts; i++) {
+            set_input_value(run, p->ixs[i], p->texts[i], p->ivals[i]);
+            p->texts[i] = NULL;
+            changed_inputs = true;
+        }
         finish_work(run, s,
                     *wf->steps[s].wait_event ? wf->steps[s].wait_event : NULL,
                     t);
@@ -1260,6 +1268,10 @@ static void ev_init(ofb__ev *ev, const ofb_run *run, ofb_event_kind kind,
         ev->note = act->note;
         ev->evidence = act->evidence;
         ev->nevidence = act->nevidence;
+        if (kind == OFB_EV_COMPLETE) {
+            ev->inputs = act->inputs;
+            ev->ninputs = act->ninputs;
+        }
     }
 }
 

@@ -265,7 +265,7 @@ static int first_actionable(const ofb_next_item *it, void *payload)
 /* Drives the run to completion; every call goes through ON_RUN. */
 static void drive(tu_alloc *ta, ofb_run *run)
 {
-    ofb_act alice = {"alice", "done by hand", NULL, 0, 0};
+    ofb_act alice = {"alice", "done by hand", NULL, 0, 0, NULL, 0};
     ofb_time now = T0;
     for (int guard = 0; guard < 200; guard++) {
         if (ofb_run_status_get(run) == OFB_RUN_COMPLETED)
@@ -342,7 +342,7 @@ static long run_story(long fail_at)
     }
     assert_int_equal(rc, 0);
     run_store = s;
-    ofb_act a = {"alice", NULL, NULL, 0, T0};
+    ofb_act a = {"alice", NULL, NULL, 0, T0, NULL, 0};
     ON_RUN(&ta, run, 0,
            ofb_run_set_input(run, "client", "Pzzle B.V.", &a, NULL));
     ON_RUN(&ta, run, 0,
@@ -397,7 +397,7 @@ static char *written_journal(size_t *len, snap *expect)
     assert_int_equal(ofb_store_memory(&s), 0);
     ofb_run_opts ro = {s, OFB_SYNC_NEVER, 0, NULL, NULL};
     assert_int_equal(ofb_run_new(&run, wf, "client-118", &ro, &err), 0);
-    ofb_act a = {"alice", "by hand", NULL, 0, T0};
+    ofb_act a = {"alice", "by hand", NULL, 0, T0, NULL, 0};
     assert_int_equal(ofb_run_set_input(run, "practice_manager", "xpm", &a,
                                        NULL), 0);
     assert_int_equal(ofb_run_set_input(run, "cdm", "false", &a, NULL), 0);

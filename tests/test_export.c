@@ -158,7 +158,7 @@ static void test_dot_colours_steps_by_the_state_of_a_run(void **state)
     (void)state;
     ofb_workflow *wf = load(intercept_like, NULL);
     ofb_run *run;
-    ofb_act act = {"alice", NULL, NULL, 0, T0};
+    ofb_act act = {"alice", NULL, NULL, 0, T0, NULL, 0};
     char buf[1024];
     assert_int_equal(ofb_run_new(&run, wf, "acme", NULL, NULL), 0);
     assert_int_equal(ofb_run_set_input(run, "tier", "csp", &act, NULL), 0);
@@ -220,7 +220,7 @@ static void test_mermaid_colours_steps_by_state(void **state)
     (void)state;
     ofb_workflow *wf = load(intercept_like, NULL);
     ofb_run *run;
-    ofb_act act = {"alice", NULL, NULL, 0, T0};
+    ofb_act act = {"alice", NULL, NULL, 0, T0, NULL, 0};
     assert_int_equal(ofb_run_new(&run, wf, "acme", NULL, NULL), 0);
     assert_int_equal(ofb_run_set_input(run, "tier", "fullstack", &act, NULL),
                      0);
@@ -273,8 +273,8 @@ static void test_checklist_ticks_settled_steps_with_who_and_when(void **state)
     assert_int_equal(ofb_store_memory(&store), 0);
     ofb_run_opts opts = {store, OFB_SYNC_NEVER, 0, NULL, NULL};
     assert_int_equal(ofb_run_new(&run, wf, "acme", &opts, NULL), 0);
-    ofb_act alice = {"alice", NULL, NULL, 0, T0};
-    ofb_act bob = {"bob", "no CDM at this customer", NULL, 0, T0 + 3600};
+    ofb_act alice = {"alice", NULL, NULL, 0, T0, NULL, 0};
+    ofb_act bob = {"bob", "no CDM at this customer", NULL, 0, T0 + 3600, NULL, 0};
     assert_int_equal(ofb_run_set_input(run, "tier", "fullstack", &alice,
                                        NULL), 0);
     assert_int_equal(ofb_run_set_input(run, "cdm", "true", &alice, NULL), 0);
@@ -307,7 +307,7 @@ static void test_checklist_strikes_out_steps_that_do_not_apply(void **state)
     (void)state;
     ofb_workflow *wf = load(intercept_like, NULL);
     ofb_run *run;
-    ofb_act act = {"alice", NULL, NULL, 0, T0};
+    ofb_act act = {"alice", NULL, NULL, 0, T0, NULL, 0};
     assert_int_equal(ofb_run_new(&run, wf, "acme", NULL, NULL), 0);
     assert_int_equal(ofb_run_set_input(run, "tier", "csp", &act, NULL), 0);
     assert_int_equal(ofb_run_start(run, &act, NULL), 0);
@@ -359,7 +359,7 @@ static void test_exports_fail_cleanly_when_memory_runs_out(void **state)
     ofb_workflow *wf = load(intercept_like, &ta.a);
     ofb_run *run;
     ofb_store *store;
-    ofb_act act = {"alice", NULL, NULL, 0, T0};
+    ofb_act act = {"alice", NULL, NULL, 0, T0, NULL, 0};
     assert_int_equal(ofb_store_memory(&store), 0);
     ofb_run_opts opts = {store, OFB_SYNC_NEVER, 0, NULL, NULL};
     assert_int_equal(ofb_run_new(&run, wf, "acme", &opts, NULL), 0);

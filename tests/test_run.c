@@ -39,7 +39,7 @@ static ofb_run *started(ofb_workflow *wf)
 {
     ofb_run *run;
     assert_int_equal(ofb_run_new(&run, wf, "acme", NULL, NULL), 0);
-    ofb_act a = {"alice", NULL, NULL, 0, T0};
+    ofb_act a = {"alice", NULL, NULL, 0, T0, NULL, 0};
     assert_int_equal(ofb_run_start(run, &a, NULL), 0);
     return run;
 }
@@ -227,7 +227,7 @@ static void test_only_optional_steps_can_be_skipped_with_a_reason(void **state)
     assert_int_equal(ofb_workflow_seal(wf, NULL), 0);
     ofb_run *run = started(wf);
     ofb_error err;
-    ofb_act why = {"bob", "customer declined a remote appointment", NULL, 0, 0};
+    ofb_act why = {"bob", "customer declined a remote appointment", NULL, 0, 0, NULL, 0};
     assert_int_equal(ofb_run_skip(run, "ticket", &why, &err), OFB_ENOTOPTIONAL);
     assert_string_equal(err.message, "cannot skip 'ticket': it is not optional");
     assert_int_equal(ofb_run_skip(run, "scheduling_link", &why, &err),
@@ -471,7 +471,7 @@ static void test_person_reports_failure_and_bad_outcome_fails(void **state)
     ofb_error err;
     assert_int_equal(ofb_run_fail(run, "notify", NULL, &err), OFB_ENOTREADY);
     assert_int_equal(ofb_run_begin(run, "notify", NULL, &err), 0);
-    ofb_act a = {"carol", "mail server rejected", NULL, 0, 0};
+    ofb_act a = {"carol", "mail server rejected", NULL, 0, 0, NULL, 0};
     assert_int_equal(ofb_run_fail(run, "notify", &a, &err), 0);
     assert_int_equal(tu_state(run, "notify"), OFB_STEP_FAILED);
     assert_int_equal(ofb_run_retry(run, "notify", NULL, &err), 0);
@@ -658,7 +658,7 @@ static void test_irreversible_step_waits_for_confirmation(void **state)
     assert_int_equal(ofb_run_complete(run, "delete_documents", NULL, &err),
                      OFB_ECONFIRM);
     assert_non_null(strstr(err.message, "confirm it first"));
-    ofb_act boss = {"practice-lead", "client asked in writing", NULL, 0, 0};
+    ofb_act boss = {"practice-lead", "client asked in writing", NULL, 0, 0, NULL, 0};
     assert_int_equal(ofb_run_confirm(run, "delete_documents", &boss, &err), 0);
     assert_int_equal(ofb_run_confirm(run, "delete_documents", &boss, &err),
                      OFB_ENOTREADY);
@@ -751,6 +751,34 @@ static void test_findings_of_a_failed_check_are_dropped(void **state)
     assert_int_equal(ofb_run_advance(run, T0, NULL, NULL), 0);
     assert_int_equal(tu_state(run, "check_entity"), OFB_STEP_FAILED);
     assert_null(ofb_run_input(run, "entity_deleted"));
+    ofb_run_free(run);
+    ofb_workflow_unref(wf);
+}
+
+/* A person who completes a check records what it found in the same act:
+ * one journal record, and the later guard is decided at once. */
+static void test_person_completes_a_check_with_its_findings(void **state)
+{
+    (void)state;
+    ofb_workflow *wf;
+    assert_int_equal(ofb_workflow_new(&wf, "nimbus", 1, NULL, NULL), 0);
+    tu_input(wf, "entity_deleted", OFB_TYPE_BOOL, 0, NULL);
+    tu_step(wf, "check_entity", NULL, NULL, 0);
+    tu_step(wf, "delete_entity_manually", "check_entity",
+            "not entity_deleted", 0);
+    assert_int_equal(ofb_workflow_seal(wf, NULL), 0);
+    ofb_run *run = started(wf);
+    ofb_error err;
+    ofb_kv bad[] = {{"entity_deleted", "perhaps"}};
+    ofb_act act = {"ruth", NULL, NULL, 0, T0, bad, 1};
+    assert_int_equal(ofb_run_complete(run, "check_entity", &act, &err),
+                     OFB_ETYPE);
+    assert_int_equal(tu_state(run, "check_entity"), OFB_STEP_READY);
+    ofb_kv found[] = {{"entity_deleted", "false"}};
+    act.inputs = found;
+    assert_int_equal(ofb_run_complete(run, "check_entity", &act, &err), 0);
+    assert_string_equal(ofb_run_input(run, "entity_deleted"), "false");
+    assert_int_equal(tu_state(run, "delete_entity_manually"), OFB_STEP_READY);
     ofb_run_free(run);
     ofb_workflow_unref(wf);
 }
@@ -1116,7 +1144,7 @@ static void test_random_calls_keep_the_invariants(void **state)
         ofb_time now = T0;
         for (int k = 0; k < 60; k++) {
             const char *s = names[rnd((uint32_t)n)];
-            ofb_act act = {"prop", "because", NULL, 0, now};
+            ofb_act act = {"prop", "because", NULL, 0, now, NULL, 0};
             switch (rnd(10)) {
             case 0: ofb_run_complete(run, s, &act, NULL); break;
             case 1: ofb_run_skip(run, s, &act, NULL); break;
@@ -1186,6 +1214,7 @@ int main(void)
         cmocka_unit_test(test_manual_step_waits_for_a_person),
         cmocka_unit_test(test_input_set_by_a_step_feeds_a_later_guard),
         cmocka_unit_test(test_findings_of_a_failed_check_are_dropped),
+        cmocka_unit_test(test_person_completes_a_check_with_its_findings),
         cmocka_unit_test(test_defaults_apply_at_start_and_types_are_checked),
         cmocka_unit_test(test_next_lists_who_must_act_and_why_others_wait),
         cmocka_unit_test(test_plan_expands_the_workflow_without_running),

@@ -28,7 +28,7 @@ static ofb_workflow *load(void)
 static ofb_run *start(ofb_workflow *wf, const char *remote)
 {
     ofb_run *run = NULL;
-    ofb_act act = {"tech", NULL, NULL, 0, T0};
+    ofb_act act = {"tech", NULL, NULL, 0, T0, NULL, 0};
     ofb_error err;
     assert_int_equal(ofb_run_new(&run, wf, "acme-offboarding", NULL, &err),
                      0);
@@ -135,7 +135,7 @@ static void test_scheduling_link_may_be_skipped_with_a_reason(void **state)
 {
     ofb_workflow *wf = load();
     ofb_run *run = start(wf, "true");
-    ofb_act why = {"tech", "customer declined by phone", NULL, 0, 0};
+    ofb_act why = {"tech", "customer declined by phone", NULL, 0, 0, NULL, 0};
     ofb_error err;
 
     (void)state;

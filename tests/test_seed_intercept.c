@@ -94,7 +94,7 @@ static ofb_workflow *load(void)
 static ofb_run *start(ofb_workflow *wf, const char *tier)
 {
     ofb_run *run = NULL;
-    ofb_act act = {"csm:inge", NULL, NULL, 0, T0};
+    ofb_act act = {"csm:inge", NULL, NULL, 0, T0, NULL, 0};
     ofb_error err;
     assert_int_equal(ofb_run_new(&run, wf, "contoso-2026", NULL, &err), 0);
     assert_int_equal(ofb_run_set_input(run, "tier", tier, &act, &err), 0);

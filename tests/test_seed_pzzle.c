@@ -37,7 +37,7 @@ static ofb_workflow *load(void)
 static ofb_run *start(ofb_workflow *wf)
 {
     ofb_run *run = NULL;
-    ofb_act act = {"katie", NULL, NULL, 0, T0};
+    ofb_act act = {"katie", NULL, NULL, 0, T0, NULL, 0};
     ofb_error err;
     assert_int_equal(ofb_run_new(&run, wf, "acme-pzzle", NULL, &err), OFB_OK);
     assert_int_equal(ofb_run_set_input(run, "customer", "Acme Dental", &act,
@@ -59,7 +59,7 @@ static ofb_step_state state_of(const ofb_run *run, const char *step)
 
 static void done(ofb_run *run, const char *step)
 {
-    ofb_act act = {"katie", NULL, NULL, 0, 0};
+    ofb_act act = {"katie", NULL, NULL, 0, 0, NULL, 0};
     ofb_error err;
     if (ofb_run_complete(run, step, &act, &err))
         fail_msg("%s: %s", step, err.message);
@@ -200,7 +200,7 @@ static void test_support_request_waits_for_pzzle_support(void **state)
     ofb_run *run = start(wf);
     ofb_error err;
     ofb_time next = 0;
-    ofb_act act = {"katie", "simple request SR-1042", NULL, 0, T0 + 3600};
+    ofb_act act = {"katie", "simple request SR-1042", NULL, 0, T0 + 3600, NULL, 0};
     size_t i;
     ofb_step_status st;
 

@@ -29,7 +29,7 @@ static ofb_workflow *load(void)
 static ofb_run *start(ofb_workflow *wf, const char *checklist)
 {
     ofb_run *run = NULL;
-    ofb_act act = {"tech", NULL, NULL, 0, T0};
+    ofb_act act = {"tech", NULL, NULL, 0, T0, NULL, 0};
     ofb_error err;
     assert_int_equal(ofb_run_new(&run, wf, "ticket-T20261123", NULL, &err),
                      0);
@@ -151,7 +151,7 @@ static void test_no_form_after_fourteen_days_fails_for_follow_up(
 {
     ofb_workflow *wf = load();
     ofb_run *run = start(wf, "generic");
-    ofb_act act = {"tech", NULL, NULL, 0, T0 + 60};
+    ofb_act act = {"tech", NULL, NULL, 0, T0 + 60, NULL, 0};
     ofb_error err;
     ofb_time next;
 

@@ -30,7 +30,7 @@ static ofb_workflow *load(void)
 static ofb_run *start(ofb_workflow *wf, const char *pm, const char *cdm)
 {
     ofb_run *run = NULL;
-    ofb_act act = {"debby", NULL, NULL, 0, T0};
+    ofb_act act = {"debby", NULL, NULL, 0, T0, NULL, 0};
     ofb_error err;
     assert_int_equal(ofb_run_new(&run, wf, "client-4711", NULL, &err), 0);
     assert_int_equal(
@@ -240,7 +240,7 @@ static void test_sync_that_never_completes_fails_after_two_days(void **state)
 {
     ofb_workflow *wf = load();
     ofb_run *run = start(wf, "xpm", "true");
-    ofb_act act = {"debby", NULL, NULL, 0, T0 + 600};
+    ofb_act act = {"debby", NULL, NULL, 0, T0 + 600, NULL, 0};
     ofb_error err;
     ofb_time next;
 

@@ -103,7 +103,7 @@ static void one_run(worker *w, ofb_handlers *h, int n)
         CHECK(w, 0);
         return;
     }
-    ofb_act a = {"alice", NULL, NULL, 0, T0};
+    ofb_act a = {"alice", NULL, NULL, 0, T0, NULL, 0};
     CHECK(w, ofb_run_set_input(run, "practice_manager", pm[n % 2], &a,
                                &err) == 0);
     CHECK(w, ofb_run_set_input(run, "cdm", n % 3 ? "true" : "false", &a,
@@ -219,7 +219,7 @@ static void make_journal(void)
                      0);
     ofb_run_opts o = {s, OFB_SYNC_EVERY, 0, NULL, NULL};
     assert_int_equal(ofb_run_new(&run, wf, "acme", &o, &err), 0);
-    ofb_act a = {"alice", NULL, NULL, 0, T0};
+    ofb_act a = {"alice", NULL, NULL, 0, T0, NULL, 0};
     assert_int_equal(ofb_run_set_input(run, "tier", "fullstack", &a, &err),
                      0);
     assert_int_equal(ofb_run_start(run, &a, &err), 0);
@@ -253,7 +253,7 @@ static int writer(int go_fd, int said_fd, int release_fd, int timeout_ms,
     }
     if (release_fd >= 0 && read(release_fd, &c, 1) != 1)
         return 15;
-    ofb_act a = {actor, NULL, NULL, 0, T0 + 60};
+    ofb_act a = {actor, NULL, NULL, 0, T0 + 60, NULL, 0};
     for (int i = 0; i < 20; i++)
         if (ofb_run_signal(run, "no_such_event", &a, NULL) != OFB_ENOTFOUND ||
             ofb_run_set_input(run, "new_supplier", actor, &a, &err) != 0)

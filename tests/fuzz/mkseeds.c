@@ -63,7 +63,7 @@ static void journals(const char *dir)
     ofb_workflow *wf;
     ofb_store *s;
     ofb_run *run;
-    ofb_act a = {"alice", "seed", NULL, 0, T0};
+    ofb_act a = {"alice", "seed", NULL, 0, T0, NULL, 0};
 
     /* Intercept, premium tier: people complete, confirm and skip. */
     if (ofb_builtin_load(&wf, "intercept-customer", NULL, &err))
@@ -80,7 +80,7 @@ static void journals(const char *dir)
     ofb_run_complete(run, "meeting_setup", &a, NULL);
     ofb_run_begin(run, "migration_details", &a, NULL);
     ofb_kv ev = {"ticket", "T-42 \"x\""};
-    ofb_act b = {"bob", NULL, &ev, 1, T0 + 60};
+    ofb_act b = {"bob", NULL, &ev, 1, T0 + 60, NULL, 0};
     ofb_run_complete(run, "migration_details", &b, NULL);
     save_journal(dir, "intercept.journal", s, 0, 0x00, 0);
     save_journal(dir, "intercept-reseal.journal", s, 0, 0x03, 7);

@@ -21,7 +21,7 @@ int main(int argc, char **argv)
     ofb_run_opts opts = {0};
     ofb_error err = {0};
     ofb_kv ticket = {"ticket", "T-4711"};
-    ofb_act bob = {"tech:bob", "notice filed", &ticket, 1, 1700000000};
+    ofb_act bob = {"tech:bob", "notice filed", &ticket, 1, 1700000000, NULL, 0};
     int rc;
 
     if (argc != 2) {
