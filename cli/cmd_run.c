@@ -564,7 +564,8 @@ static int change(cli_args *a, step_op op, const char *what,
     ofb_error err;
     memset(&err, 0, sizeof err);
     ofb_time now = cli_now();
-    ofb_act act = {cli_actor(a), note, a->evidence, a->nevidence, now, NULL, 0};
+    ofb_act act = {cli_actor(a), note, a->evidence, a->nevidence, now,
+                   a->sets, a->nsets};
     int r = op(run, arg, &act, &err);
     if (r == OFB_OK)
         r = ofb_run_advance(run, now, NULL, &err);

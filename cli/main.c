@@ -86,11 +86,13 @@ static const verb verbs[] = {
      "Lists the steps that can be acted on now, one per line:\n"
      "KIND STEP ROLE TITLE, where KIND is do, confirm, event, retry or\n"
      "failed. --role keeps the steps of one role.\n"},
-    {"done", cmd_done, 2, 2, O_BY | O_NOTE | O_EVIDENCE,
-     "ofb done JOURNAL STEP [--by WHO] [--note TEXT] [--evidence K=V ...]",
+    {"done", cmd_done, 2, 2, O_BY | O_NOTE | O_EVIDENCE | O_SET,
+     "ofb done JOURNAL STEP [--by WHO] [--note TEXT] [--evidence K=V ...]"
+     " [--set K=V ...]",
      "Records that STEP was done. Refused (exit 1) when the step is not\n"
      "ready: the message says what must happen first. Evidence (a ticket\n"
-     "number, an export's digest) is kept in the journal.\n"},
+     "number, an export's digest) is kept in the journal. --set records\n"
+     "what a check found into inputs, in the same journal record.\n"},
     {"skip", cmd_skip, 2, 2, O_WHY | O_BY,
      "ofb skip JOURNAL STEP --why TEXT [--by WHO]",
      "Skips an optional step; the reason is required and journaled.\n"},

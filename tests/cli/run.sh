@@ -341,6 +341,22 @@ drive "$J" entity_deleted=false contacts_with_logins=true delete_documents=true
 expect 0 status "$J"
 out_has "9/11 done, 2 skipped"
 
+# A check done by a person records its finding in the same record.
+J=$T/xpm-check.ofbj
+expect 0 start xpm-nimbus-client "$J" --set practice_manager=xpm --set cdm=true
+expect 0 done "$J" history_exported
+expect 0 confirm "$J" archived_in_xpm
+expect 0 done "$J" archived_in_xpm
+expect 0 done "$J" full_sync
+expect 0 signal "$J" nimbus_sync_done
+expect 1 done "$J" entity_checked --set entity_deleted=maybe
+err_has "'maybe' is not a bool"
+expect 0 done "$J" entity_checked --set entity_deleted=false
+expect 0 next "$J"
+out_has "entity_deleted_manually"
+expect 0 log "$J"
+out_has "set entity_deleted=false"
+
 J=$T/intercept.ofbj
 expect 0 start intercept-customer "$J" --set tier=premium --set contract_end=2026-12-31 --set new_supplier=Contoso
 drive "$J"
