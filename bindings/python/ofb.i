@@ -969,7 +969,7 @@ static PyObject *run_signalled(ofb_run *run, const char *event)
  */
 static PyObject *run_act(ofb_run *run, const char *what, const char *target,
                   const char *value, const char *by, const char *note,
-                  PyObject *evidence, long long at)
+                  PyObject *evidence, PyObject *inputs, long long at)
 {
     int (*fn)(ofb_run *, const char *, const ofb_act *, ofb_error *) = NULL;
     int input = 0, whole = 0, rc = 0;
@@ -1000,9 +1000,17 @@ static PyObject *run_act(ofb_run *run, const char *what, const char *target,
         PyErr_SetString(PyExc_TypeError, "a value is needed");
         return NULL;
     }
+    ofb_kv *in = NULL;
+    size_t nin = 0;
     if (kv_from(evidence, &kv, &n) < 0)
         return NULL;
+    if (kv_from(inputs, &in, &nin) < 0) {
+        PyMem_Free(kv);
+        return NULL;
+    }
     memset(&act, 0, sizeof act);
+    act.inputs = in;
+    act.ninputs = nin;
     memset(&err, 0, sizeof err);
     act.actor = by;
     act.note = note;
@@ -1021,6 +1029,7 @@ static PyObject *run_act(ofb_run *run, const char *what, const char *target,
         rc = ofb_run_cancel(run, &act, &err);
     Py_END_ALLOW_THREADS
     PyMem_Free(kv);
+    PyMem_Free(in);
     if (rc < 0)
         return raise_error(rc, &err, NULL);
     Py_RETURN_NONE;
@@ -1282,7 +1291,7 @@ static PyObject *run_state(ofb_run *run);
 static PyObject *run_now(ofb_run *run);
 static PyObject *run_input(ofb_run *run, const char *id);
 static PyObject *run_signalled(ofb_run *run, const char *event);
-static PyObject *run_act(ofb_run *run, const char *what, const char *target, const char *value, const char *by, const char *note, PyObject *evidence, long long at);
+static PyObject *run_act(ofb_run *run, const char *what, const char *target, const char *value, const char *by, const char *note, PyObject *evidence, PyObject *inputs, long long at);
 static PyObject *run_bind(ofb_run *run, int kind, const char *key, PyObject *fn);
 static PyObject *run_advance(ofb_run *run, long long now, int once);
 static PyObject *run_flush(ofb_run *run);

@@ -49,6 +49,17 @@ class TestInputs(unittest.TestCase):
 
 
 class TestActs(unittest.TestCase):
+    def test_a_check_done_by_hand_records_its_finding(self):
+        with started() as run:
+            run.complete("export", by="bob")
+            with self.assertRaises(ofb.InputError):
+                run.complete("check", by="bob", inputs={"found": "perhaps"})
+            self.assertEqual(run.status()["steps"]["check"]["state"], "ready")
+            run.complete("check", by="bob", inputs={"found": True})
+            self.assertEqual(run["found"], "true")
+            self.assertEqual(run.status()["steps"]["leftovers"]["state"],
+                             "ready")
+
     def test_a_person_works_through_the_steps(self):
         with started(found=False) as run:
             self.assertEqual(run.state, "active")

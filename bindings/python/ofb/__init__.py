@@ -593,14 +593,15 @@ class Run:
              value: Optional[str] = None, by: Optional[str] = None,
              note: Optional[str] = None,
              evidence: Optional[Mapping[str, Any]] = None,
-             at: Optional[int] = None) -> None:
+             at: Optional[int] = None,
+             inputs: Optional[Mapping[str, Any]] = None) -> None:
         with self._lock:
             if self._in_handler:
                 raise Error(_ofb.OFB_ESTATE,
                             "cannot %s from inside a handler: return an "
                             "outcome, or use call.set_input" % what)
             _ofb.run_act(self._run, what, target, value, by, note,
-                         _pairs(evidence),
+                         _pairs(evidence), _pairs(inputs),
                          self._now() if at is None else int(at))
 
     # -- identity ---------------------------------------------------------
@@ -707,10 +708,12 @@ class Run:
     def complete(self, step: str, by: Optional[str] = None,
                  note: Optional[str] = None,
                  evidence: Optional[Mapping[str, Any]] = None,
-                 at: Optional[int] = None) -> None:
+                 at: Optional[int] = None,
+                 inputs: Optional[Mapping[str, Any]] = None) -> None:
         """A person did the step. RefusedError (with ``step`` and
-        ``prerequisite``) when it is out of order or does not apply."""
-        self._act("complete", step, None, by, note, evidence, at)
+        ``prerequisite``) when it is out of order or does not apply.
+        ``inputs`` records what a check found, in the same journal record."""
+        self._act("complete", step, None, by, note, evidence, at, inputs)
 
     def begin(self, step: str, by: Optional[str] = None,
               note: Optional[str] = None, at: Optional[int] = None) -> None:
