@@ -976,16 +976,21 @@ static int find_groups(imp *im)
                 rc = OFB_ENOMEM;
                 break;
             }
-            /* Two headings with the same id: keep them apart. */
+            /* Two headings with the same id: keep them apart. "Same" is
+             * add_value's sense (stag_e is stage), and each retry takes
+             * a new number, so that a long id cut to size cannot come
+             * back to one already taken. */
+            const char *base = v;
+            unsigned k = (unsigned)t + 1;
             for (uint32_t u = 0; u < t; u++) {
-                if (strcmp(g->values[u], v) == 0) {
-                    char *c = ofb__arena_alloc(&im->ar, strlen(v) + 16);
+                if (same_value(g->values[u], v)) {
+                    char *c = ofb__arena_alloc(&im->ar, strlen(base) + 16);
                     if (!c) {
                         rc = OFB_ENOMEM;
                         break;
                     }
-                    snprintf(c, strlen(v) + 16, "%.*s_%u",
-                             (int)(OFB_ID_MAX - 8), v, (unsigned)t + 1);
+                    snprintf(c, strlen(base) + 16, "%.*s_%u",
+                             (int)(OFB_ID_MAX - 12), base, k++);
                     v = c;
                     u = (uint32_t)-1; /* check again from the start */
                 }

@@ -63,6 +63,33 @@ static void test_checklist_of_one_item_imports_cleanly(void **state)
     ofb_workflow_unref(wf);
 }
 
+/* Headings whose ids differ only by '_' ("stag_e" from "Stag\x7fe 1",
+ * "stage" from "Stage 1") were kept apart as guard values but merged in
+ * the choice input, so the imported text did not parse: "input 'tier' has
+ * no value 'stage'". */
+static void test_tiers_that_differ_only_by_an_underscore_stay_apart(
+    void **state)
+{
+    (void)state;
+    static const char md[] = "### t 1\n- [ ] c\n"
+                             "### Stag\x7f" "e 1\n- [ ] Technician >\x7fs\n"
+                             "### Stage 1\n- [ ] k\n- [ ] Technician >\x7fs";
+    text out = {{0}, 0};
+    ofb_error err;
+    assert_int_equal(ofb_import_checklist(md, sizeof md - 1, "m.md", collect,
+                                          &out, NULL, NULL, &err), 0);
+    ofb_workflow *wf;
+    int rc = ofb_workflow_parse(&wf, out.buf, out.len, "m.ofb", NULL, &err);
+    if (rc)
+        fail_msg("%s\n%s", err.message, out.buf);
+    size_t ix;
+    ofb_input_info in;
+    assert_int_equal(ofb_workflow_find_input(wf, "tier", &ix), 0);
+    assert_int_equal(ofb_workflow_input(wf, ix, &in), 0);
+    assert_int_equal(in.nchoices, 3);
+    ofb_workflow_unref(wf);
+}
+
 static int handler_crashes(ofb_call *call, void *payload)
 {
     (void)call;
@@ -132,6 +159,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_checklist_of_one_item_imports_cleanly),
         cmocka_unit_test(test_verified_in_doubt_step_with_a_wait_goes_waiting),
+        cmocka_unit_test(
+            test_tiers_that_differ_only_by_an_underscore_stay_apart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
