@@ -887,15 +887,18 @@ static int same_value(const char *a, const char *b)
     }
 }
 
-static int add_value(imp *im, imp_group *owner, const char *v)
+static int add_value(imp *im, imp_group *owner, const char **v)
 {
     for (uint32_t k = 0; k < owner->nall; k++)
-        if (same_value(owner->all[k], v))
+        if (same_value(owner->all[k], *v)) {
+            /* Guards must name the value the input has. */
+            *v = owner->all[k];
             return OFB_OK;
+        }
     int rc = ofb__grow(&im->al, (void **)&owner->all, sizeof *owner->all,
                        &owner->cap_all, (size_t)owner->nall + 1);
     if (rc == OFB_OK)
-        owner->all[owner->nall++] = v;
+        owner->all[owner->nall++] = *v;
     return rc;
 }
 
@@ -1024,7 +1027,7 @@ static int find_groups(imp *im)
             (rc = unique(im, &im->inids, NULL, base, &g->input)) != OFB_OK)
             break;
         for (uint32_t t = 0; t < n && rc == OFB_OK; t++)
-            rc = add_value(im, &im->groups[g->owner], g->values[t]);
+            rc = add_value(im, &im->groups[g->owner], &g->values[t]);
         if (rc != OFB_OK)
             break;
         g = &im->groups[im->ngroups - 1];
@@ -1104,7 +1107,7 @@ static int details_to_inputs(imp *im)
                     v = v ? not_keyword(im, v) : NULL;
                     if (!v)
                         return OFB_ENOMEM;
-                    if ((rc = add_value(im, og, v)) != OFB_OK)
+                    if ((rc = add_value(im, og, &v)) != OFB_OK)
                         return rc;
                 }
                 rc = note_begin(im, det->line);

@@ -90,6 +90,27 @@ static void test_tiers_that_differ_only_by_an_underscore_stay_apart(
     ofb_workflow_unref(wf);
 }
 
+/* Sections labelled "tier: e#m" and "tier: em" further on are one input
+ * with one value; the second one's guard still named its own spelling,
+ * "e_m", which the input did not have. */
+static void test_a_labelled_tier_spelled_two_ways_is_one_value(void **state)
+{
+    (void)state;
+    static const char md[] = "### tier: m\n- [ ] b\n"
+                             "### tier: e#m\n- [ ] n\n"
+                             "## tier: em\n- [ ] n\n"
+                             "## tier: e\n- [ ] n";
+    text out = {{0}, 0};
+    ofb_error err;
+    assert_int_equal(ofb_import_checklist(md, sizeof md - 1, "t.md", collect,
+                                          &out, NULL, NULL, &err), 0);
+    ofb_workflow *wf;
+    int rc = ofb_workflow_parse(&wf, out.buf, out.len, "t.ofb", NULL, &err);
+    if (rc)
+        fail_msg("%s\n%s", err.message, out.buf);
+    ofb_workflow_unref(wf);
+}
+
 static int handler_crashes(ofb_call *call, void *payload)
 {
     (void)call;
@@ -161,6 +182,7 @@ int main(void)
         cmocka_unit_test(test_verified_in_doubt_step_with_a_wait_goes_waiting),
         cmocka_unit_test(
             test_tiers_that_differ_only_by_an_underscore_stay_apart),
+        cmocka_unit_test(test_a_labelled_tier_spelled_two_ways_is_one_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
