@@ -77,7 +77,9 @@ static const char *text_problem(const char *s)
         return "is not valid UTF-8";
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 && c != '\n' && c != '\t')
+        /* DEL too: the parser refuses it raw and strings cannot escape
+         * it, so the canonical text would not parse back. */
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
             return "contains a control character";
     }
     return NULL;

@@ -111,6 +111,35 @@ static void test_a_labelled_tier_spelled_two_ways_is_one_value(void **state)
     ofb_workflow_unref(wf);
 }
 
+/* A DEL byte in a title or guard was accepted by the definition API, but
+ * the parser refuses it raw and .ofb strings cannot escape it: the
+ * canonical text did not parse back, and a journal written for such a
+ * workflow could not be reopened ("the definition in the header does not
+ * parse"). */
+static void test_a_del_byte_is_refused_where_the_text_could_not_be_read_back(
+    void **state)
+{
+    (void)state;
+    ofb_workflow *wf;
+    ofb_error err;
+    assert_int_equal(ofb_workflow_new(&wf, "w", 1, NULL, &err), 0);
+    assert_int_equal(ofb_workflow_set_title(wf, "Offboard \x7f" "Acme", &err),
+                     OFB_EINVAL);
+    assert_non_null(strstr(err.message, "control character"));
+    tu_input(wf, "who", OFB_TYPE_STRING, 0, NULL);
+    ofb_step_def d;
+    memset(&d, 0, sizeof d);
+    d.id = "a";
+    d.title = "A";
+    d.when = "who == \"x\x7f" "y\"";
+    assert_int_equal(ofb_workflow_add_step(wf, &d, &err), OFB_EINVAL);
+    d.when = NULL;
+    d.title = "A\x7f";
+    assert_int_equal(ofb_workflow_add_step(wf, &d, &err), OFB_EINVAL);
+    assert_int_equal(ofb_workflow_step_count(wf), 0);
+    ofb_workflow_unref(wf);
+}
+
 static int handler_crashes(ofb_call *call, void *payload)
 {
     (void)call;
@@ -183,6 +212,8 @@ int main(void)
         cmocka_unit_test(
             test_tiers_that_differ_only_by_an_underscore_stay_apart),
         cmocka_unit_test(test_a_labelled_tier_spelled_two_ways_is_one_value),
+        cmocka_unit_test(
+            test_a_del_byte_is_refused_where_the_text_could_not_be_read_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
