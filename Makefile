@@ -33,16 +33,23 @@ ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) $(CFLAGS)
 LDFLAGS ?=
 LDLIBS ?=
 
-# Sanitizer builds live in their own directory so objects never mix.
+# Each compiler and each sanitizer build has its own directory, so objects
+# never mix: `make CC=clang check` really builds everything with clang.
+ifeq ($(origin CC),default)
 BUILD := build
+else ifeq ($(CC),cc)
+BUILD := build
+else
+BUILD := build/$(notdir $(firstword $(CC)))
+endif
 ifeq ($(SANITIZE),1)
-BUILD := build/asan
+BUILD := $(BUILD)/asan
 ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
               -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 endif
 ifeq ($(TSAN),1)
-BUILD := build/tsan
+BUILD := $(BUILD)/tsan
 ALL_CFLAGS += -fsanitize=thread -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=thread
 endif
@@ -140,7 +147,7 @@ check-examples: $(EXAMPLE_BIN) $(OFB)
 check-python:
 	@if [ -z "$(SANITIZE)$(TSAN)" ] && [ -f bindings/python/Makefile.inc ]; then \
 	  $(MAKE) --no-print-directory python && \
-	  PYTHONPATH=$(BUILD)/python $(PYTHON) -m unittest discover -s tests/python -v; \
+	  BUILD=$(abspath $(BUILD)) PYTHONPATH=$(BUILD)/python $(PYTHON) -m unittest discover -s tests/python -v; \
 	fi
 
 check-install:
