@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -18,11 +20,7 @@ static const ofb_time T0 = 1795424400; /* 2026-11-23 09:00 UTC */
 
 static ofb_workflow *load(void)
 {
-    ofb_workflow *wf = NULL;
-    ofb_error err;
-    if (ofb_builtin_load(&wf, "autotask-msp-customer", NULL, &err))
-        fail_msg("%s", err.message);
-    return wf;
+    return tu_builtin("autotask-msp-customer");
 }
 
 static ofb_run *start(ofb_workflow *wf, const char *remote)
@@ -40,21 +38,9 @@ static ofb_run *start(ofb_workflow *wf, const char *remote)
     return run;
 }
 
-static ofb_step_state state_of(const ofb_run *run, const char *step)
-{
-    size_t i;
-    ofb_step_status st;
-    assert_int_equal(
-        ofb_workflow_find_step(ofb_run_workflow(run), step, &i), OFB_OK);
-    assert_int_equal(ofb_run_step_status(run, i, &st), OFB_OK);
-    return st.state;
-}
-
 static void done(ofb_run *run, const char *step)
 {
-    ofb_error err;
-    if (ofb_run_complete(run, step, NULL, &err))
-        fail_msg("%s: %s", step, err.message);
+    tu_done(run, step, NULL);
 }
 
 static void set_up_ticket(ofb_run *run)
@@ -87,9 +73,9 @@ static void test_nothing_is_sent_before_the_ticket_is_complete(void **state)
                      OFB_EPREREQ);
     done(run, "checklist_added");
     done(run, "required_info");
-    assert_int_equal(state_of(run, "offboarding_letter_sent"),
+    assert_int_equal(tu_state(run, "offboarding_letter_sent"),
                      OFB_STEP_READY);
-    assert_int_equal(state_of(run, "runbook_sent"), OFB_STEP_READY);
+    assert_int_equal(tu_state(run, "runbook_sent"), OFB_STEP_READY);
     ofb_run_free(run);
     ofb_workflow_unref(wf);
 }
@@ -102,7 +88,7 @@ static void test_without_remote_appointment_no_scheduling_link(void **state)
 
     (void)state;
     set_up_ticket(run);
-    assert_int_equal(state_of(run, "scheduling_link_sent"),
+    assert_int_equal(tu_state(run, "scheduling_link_sent"),
                      OFB_STEP_SKIPPED);
     assert_int_equal(
         ofb_run_complete(run, "scheduling_link_sent", NULL, &err),
@@ -121,7 +107,7 @@ static void test_remote_appointment_sends_the_scheduling_link(void **state)
 
     (void)state;
     set_up_ticket(run);
-    assert_int_equal(state_of(run, "scheduling_link_sent"), OFB_STEP_READY);
+    assert_int_equal(tu_state(run, "scheduling_link_sent"), OFB_STEP_READY);
     done(run, "scheduling_link_sent");
     done(run, "runbook_sent");
     assert_int_equal(ofb_run_status_get(run), OFB_RUN_ACTIVE);
@@ -144,7 +130,7 @@ static void test_scheduling_link_may_be_skipped_with_a_reason(void **state)
                      OFB_ENOTOPTIONAL);
     assert_int_equal(ofb_run_skip(run, "scheduling_link_sent", &why, &err),
                      0);
-    assert_int_equal(state_of(run, "scheduling_link_sent"),
+    assert_int_equal(tu_state(run, "scheduling_link_sent"),
                      OFB_STEP_SKIPPED);
     done(run, "offboarding_letter_sent");
     done(run, "runbook_sent");

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -84,11 +86,7 @@ static int applies(const char *const *tier, const char *id)
 
 static ofb_workflow *load(void)
 {
-    ofb_workflow *wf = NULL;
-    ofb_error err;
-    if (ofb_builtin_load(&wf, "intercept-customer", NULL, &err))
-        fail_msg("%s", err.message);
-    return wf;
+    return tu_builtin("intercept-customer");
 }
 
 static ofb_run *start(ofb_workflow *wf, const char *tier)
@@ -107,21 +105,9 @@ static ofb_run *start(ofb_workflow *wf, const char *tier)
     return run;
 }
 
-static ofb_step_state state_of(const ofb_run *run, const char *step)
-{
-    size_t i;
-    ofb_step_status st;
-    assert_int_equal(
-        ofb_workflow_find_step(ofb_run_workflow(run), step, &i), OFB_OK);
-    assert_int_equal(ofb_run_step_status(run, i, &st), OFB_OK);
-    return st.state;
-}
-
 static void done(ofb_run *run, const char *step)
 {
-    ofb_error err;
-    if (ofb_run_complete(run, step, NULL, &err))
-        fail_msg("%s: %s", step, err.message);
+    tu_done(run, step, NULL);
 }
 
 /* ---------------------------------------------------------------- plans */
@@ -288,7 +274,7 @@ static void run_tier(const char *tier, const char *const *list)
     assert_int_equal(n, (int)want);
     assert_int_equal(ofb_run_status_get(run), OFB_RUN_COMPLETED);
     for (i = 0; i < (int)NSTEPS; i++)
-        assert_int_equal(state_of(run, roles[i].step),
+        assert_int_equal(tu_state(run, roles[i].step),
                          applies(list, roles[i].step) ? OFB_STEP_DONE
                                                       : OFB_STEP_SKIPPED);
 
@@ -396,7 +382,7 @@ static void test_lighthouse_goes_last_among_engineer_steps(void **state)
     done(run, "policies_removed");
     assert_int_equal(ofb_run_confirm(run, "resources_removed", NULL, &err), 0);
     done(run, "resources_removed");
-    assert_int_equal(state_of(run, "lighthouse_removed"), OFB_STEP_READY);
+    assert_int_equal(tu_state(run, "lighthouse_removed"), OFB_STEP_READY);
     /* The contract is terminated last of all. */
     assert_int_equal(ofb_run_complete(run, "contract_terminated", NULL, &err),
                      OFB_EPREREQ);
@@ -413,14 +399,14 @@ static void test_csp_customer_has_no_resource_export(void **state)
     (void)state;
     done(run, "notice_received");
     done(run, "termination_confirmed");
-    assert_int_equal(state_of(run, "meeting_setup"), OFB_STEP_SKIPPED);
+    assert_int_equal(tu_state(run, "meeting_setup"), OFB_STEP_SKIPPED);
     done(run, "migration_details");
     assert_int_equal(ofb_run_complete(run, "resources_exported", NULL, &err),
                      OFB_EGUARD);
     assert_string_equal(err.message,
                         "cannot complete 'resources_exported': it does not "
                         "apply (when tier == fullstack is false)");
-    assert_int_equal(state_of(run, "secrets_exported"), OFB_STEP_SKIPPED);
+    assert_int_equal(tu_state(run, "secrets_exported"), OFB_STEP_SKIPPED);
     ofb_run_free(run);
     ofb_workflow_unref(wf);
 }

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -27,11 +29,7 @@ static const char *const chain[] = {
 
 static ofb_workflow *load(void)
 {
-    ofb_workflow *wf = NULL;
-    ofb_error err;
-    if (ofb_builtin_load(&wf, "pzzle-customer", NULL, &err))
-        fail_msg("%s", err.message);
-    return wf;
+    return tu_builtin("pzzle-customer");
 }
 
 static ofb_run *start(ofb_workflow *wf)
@@ -47,22 +45,9 @@ static ofb_run *start(ofb_workflow *wf)
     return run;
 }
 
-static ofb_step_state state_of(const ofb_run *run, const char *step)
-{
-    size_t i;
-    ofb_step_status st;
-    assert_int_equal(
-        ofb_workflow_find_step(ofb_run_workflow(run), step, &i), OFB_OK);
-    assert_int_equal(ofb_run_step_status(run, i, &st), OFB_OK);
-    return st.state;
-}
-
 static void done(ofb_run *run, const char *step)
 {
-    ofb_act act = {"katie", NULL, NULL, 0, 0, NULL, 0};
-    ofb_error err;
-    if (ofb_run_complete(run, step, &act, &err))
-        fail_msg("%s: %s", step, err.message);
+    tu_done(run, step, "katie");
 }
 
 /* Completes the chain up to (not including) step `upto`. */
@@ -86,7 +71,7 @@ static void refused(ofb_run *run, const char *step, const char *prereq)
     assert_string_equal(err.message, msg);
     assert_string_equal(err.step, step);
     assert_string_equal(err.detail, prereq);
-    assert_int_equal(state_of(run, step), OFB_STEP_BLOCKED);
+    assert_int_equal(tu_state(run, step), OFB_STEP_BLOCKED);
 }
 
 static void test_definition_is_a_strict_chain_of_ten_steps(void **state)
@@ -149,7 +134,7 @@ static void test_offboarding_complete_tag_needs_tags_removed(void **state)
     done_until(run, "tags_removed");
     refused(run, "offboarding_complete_tag", "tags_removed");
     done(run, "tags_removed");
-    assert_int_equal(state_of(run, "offboarding_complete_tag"),
+    assert_int_equal(tu_state(run, "offboarding_complete_tag"),
                      OFB_STEP_READY);
     done(run, "offboarding_complete_tag");
     ofb_run_free(run);
@@ -208,7 +193,7 @@ static void test_support_request_waits_for_pzzle_support(void **state)
     done_until(run, "support_request");
     assert_int_equal(ofb_run_complete(run, "support_request", &act, &err),
                      OFB_OK);
-    assert_int_equal(state_of(run, "support_request"), OFB_STEP_WAITING);
+    assert_int_equal(tu_state(run, "support_request"), OFB_STEP_WAITING);
     assert_int_equal(ofb_workflow_find_step(wf, "support_request", &i), 0);
     assert_int_equal(ofb_run_step_status(run, i, &st), OFB_OK);
     assert_string_equal(st.event, "support_confirmed");
@@ -218,12 +203,12 @@ static void test_support_request_waits_for_pzzle_support(void **state)
     assert_int_equal(ofb_run_advance(run, T0 + 30 * 86400, &next, &err),
                      OFB_OK);
     assert_int_equal(next, OFB_NEVER);
-    assert_int_equal(state_of(run, "support_request"), OFB_STEP_WAITING);
+    assert_int_equal(tu_state(run, "support_request"), OFB_STEP_WAITING);
     assert_int_equal(ofb_run_status_get(run), OFB_RUN_ACTIVE);
 
     assert_int_equal(ofb_run_signal(run, "support_confirmed", NULL, &err),
                      OFB_OK);
-    assert_int_equal(state_of(run, "support_request"), OFB_STEP_DONE);
+    assert_int_equal(tu_state(run, "support_request"), OFB_STEP_DONE);
     assert_int_equal(ofb_run_status_get(run), OFB_RUN_COMPLETED);
     ofb_run_free(run);
     ofb_workflow_unref(wf);
@@ -241,9 +226,9 @@ static void test_early_confirmation_is_latched(void **state)
                      OFB_OK);
     assert_true(ofb_run_signalled(run, "support_confirmed"));
     done_until(run, "support_request");
-    assert_int_equal(state_of(run, "support_request"), OFB_STEP_READY);
+    assert_int_equal(tu_state(run, "support_request"), OFB_STEP_READY);
     done(run, "support_request");
-    assert_int_equal(state_of(run, "support_request"), OFB_STEP_DONE);
+    assert_int_equal(tu_state(run, "support_request"), OFB_STEP_DONE);
     assert_int_equal(ofb_run_status_get(run), OFB_RUN_COMPLETED);
     ofb_run_free(run);
     ofb_workflow_unref(wf);

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -19,11 +21,7 @@ static const ofb_time T0 = 1795424400; /* 2026-11-23 09:00 UTC */
 
 static ofb_workflow *load(void)
 {
-    ofb_workflow *wf = NULL;
-    ofb_error err;
-    if (ofb_builtin_load(&wf, "rmm-remove-contact", NULL, &err))
-        fail_msg("%s", err.message);
-    return wf;
+    return tu_builtin("rmm-remove-contact");
 }
 
 static ofb_run *start(ofb_workflow *wf, const char *checklist)
@@ -40,21 +38,9 @@ static ofb_run *start(ofb_workflow *wf, const char *checklist)
     return run;
 }
 
-static ofb_step_state state_of(const ofb_run *run, const char *step)
-{
-    size_t i;
-    ofb_step_status st;
-    assert_int_equal(
-        ofb_workflow_find_step(ofb_run_workflow(run), step, &i), OFB_OK);
-    assert_int_equal(ofb_run_step_status(run, i, &st), OFB_OK);
-    return st.state;
-}
-
 static void done(ofb_run *run, const char *step)
 {
-    ofb_error err;
-    if (ofb_run_complete(run, step, NULL, &err))
-        fail_msg("%s: %s", step, err.message);
+    tu_done(run, step, NULL);
 }
 
 static void prepare_ticket(ofb_run *run, const char *checklist_step)
@@ -114,19 +100,19 @@ static void run_branch(const char *checklist, const char *mine,
     ofb_time next;
 
     prepare_ticket(run, mine);
-    assert_int_equal(state_of(run, other), OFB_STEP_SKIPPED);
+    assert_int_equal(tu_state(run, other), OFB_STEP_SKIPPED);
     assert_int_equal(ofb_run_complete(run, other, NULL, &err), OFB_EGUARD);
     done(run, "ticket_saved");
-    assert_int_equal(state_of(run, "ticket_saved"), OFB_STEP_WAITING);
+    assert_int_equal(tu_state(run, "ticket_saved"), OFB_STEP_WAITING);
     /* The user stays until the customer has submitted the form. */
     assert_int_equal(ofb_run_complete(run, "contact_removed", NULL, &err),
                      OFB_EPREREQ);
     assert_string_equal(err.detail, "ticket_saved");
     assert_int_equal(ofb_run_advance(run, T0 + 86400, &next, &err), 0);
-    assert_int_equal(state_of(run, "contact_removed"), OFB_STEP_BLOCKED);
+    assert_int_equal(tu_state(run, "contact_removed"), OFB_STEP_BLOCKED);
     assert_int_equal(
         ofb_run_signal(run, "offboarding_form_submitted", NULL, &err), 0);
-    assert_int_equal(state_of(run, "ticket_saved"), OFB_STEP_DONE);
+    assert_int_equal(tu_state(run, "ticket_saved"), OFB_STEP_DONE);
     done(run, "contact_removed");
     assert_int_equal(ofb_run_status_get(run), OFB_RUN_COMPLETED);
     ofb_run_free(run);
@@ -159,10 +145,10 @@ static void test_no_form_after_fourteen_days_fails_for_follow_up(
     prepare_ticket(run, "generic_checklist");
     assert_int_equal(ofb_run_complete(run, "ticket_saved", &act, &err), 0);
     assert_int_equal(ofb_run_advance(run, T0 + 13 * 86400, &next, &err), 0);
-    assert_int_equal(state_of(run, "ticket_saved"), OFB_STEP_WAITING);
+    assert_int_equal(tu_state(run, "ticket_saved"), OFB_STEP_WAITING);
     assert_int_equal(next, T0 + 60 + 14 * 86400);
     assert_int_equal(ofb_run_advance(run, next, &next, &err), 0);
-    assert_int_equal(state_of(run, "ticket_saved"), OFB_STEP_FAILED);
+    assert_int_equal(tu_state(run, "ticket_saved"), OFB_STEP_FAILED);
     /* Someone chases the customer and sends the form again. */
     assert_int_equal(ofb_run_retry(run, "ticket_saved", NULL, &err), 0);
     done(run, "ticket_saved");

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -20,11 +22,7 @@ static const ofb_time T0 = 1795424400; /* 2026-11-23 09:00 UTC */
 
 static ofb_workflow *load(void)
 {
-    ofb_workflow *wf = NULL;
-    ofb_error err;
-    if (ofb_builtin_load(&wf, "xpm-nimbus-client", NULL, &err))
-        fail_msg("%s", err.message);
-    return wf;
+    return tu_builtin("xpm-nimbus-client");
 }
 
 static ofb_run *start(ofb_workflow *wf, const char *pm, const char *cdm)
@@ -40,21 +38,9 @@ static ofb_run *start(ofb_workflow *wf, const char *pm, const char *cdm)
     return run;
 }
 
-static ofb_step_state state_of(const ofb_run *run, const char *step)
-{
-    size_t i;
-    ofb_step_status st;
-    assert_int_equal(
-        ofb_workflow_find_step(ofb_run_workflow(run), step, &i), OFB_OK);
-    assert_int_equal(ofb_run_step_status(run, i, &st), OFB_OK);
-    return st.state;
-}
-
 static void done(ofb_run *run, const char *step)
 {
-    ofb_error err;
-    if (ofb_run_complete(run, step, NULL, &err))
-        fail_msg("%s: %s", step, err.message);
+    tu_done(run, step, NULL);
 }
 
 static void confirm_and_do(ofb_run *run, const char *step)
@@ -98,15 +84,15 @@ static void export_archive_sync(ofb_run *run, const char *archive_step)
     done(run, "history_exported");
     confirm_and_do(run, archive_step);
     done(run, "full_sync");
-    assert_int_equal(state_of(run, "full_sync"), OFB_STEP_WAITING);
+    assert_int_equal(tu_state(run, "full_sync"), OFB_STEP_WAITING);
     /* Nothing is checked before the sync cycle has run. */
     assert_int_equal(ofb_run_complete(run, "entity_checked", NULL, &err),
                      OFB_EPREREQ);
     assert_string_equal(err.detail, "full_sync");
     assert_int_equal(ofb_run_advance(run, T0 + 3600, &next, &err), 0);
-    assert_int_equal(state_of(run, "entity_checked"), OFB_STEP_BLOCKED);
+    assert_int_equal(tu_state(run, "entity_checked"), OFB_STEP_BLOCKED);
     assert_int_equal(ofb_run_signal(run, "nimbus_sync_done", NULL, &err), 0);
-    assert_int_equal(state_of(run, "full_sync"), OFB_STEP_DONE);
+    assert_int_equal(tu_state(run, "full_sync"), OFB_STEP_DONE);
 }
 
 static void test_history_is_exported_before_the_client_is_archived(
@@ -125,7 +111,7 @@ static void test_history_is_exported_before_the_client_is_archived(
                         "cannot complete 'archived_in_xpm': prerequisite "
                         "'history_exported' is not done (role: admin)");
     done(run, "history_exported");
-    assert_int_equal(state_of(run, "closed_in_myob"), OFB_STEP_SKIPPED);
+    assert_int_equal(tu_state(run, "closed_in_myob"), OFB_STEP_SKIPPED);
     assert_int_equal(ofb_run_complete(run, "closed_in_myob", NULL, &err),
                      OFB_EGUARD);
     confirm_and_do(run, "archived_in_xpm");
@@ -151,12 +137,12 @@ static void test_xpm_cdm_client_removed_by_sync(void **state)
     assert_int_equal(contacts.calls, 1);
     assert_string_equal(ofb_run_input(run, "entity_deleted"), "true");
     /* The sync did the work: nothing to delete by hand. */
-    assert_int_equal(state_of(run, "entity_deleted_manually"),
+    assert_int_equal(tu_state(run, "entity_deleted_manually"),
                      OFB_STEP_SKIPPED);
-    assert_int_equal(state_of(run, "contacts_deleted"), OFB_STEP_SKIPPED);
+    assert_int_equal(tu_state(run, "contacts_deleted"), OFB_STEP_SKIPPED);
     /* CDM: documents go to the archive, never deleted. */
-    assert_int_equal(state_of(run, "documents_decision"), OFB_STEP_SKIPPED);
-    assert_int_equal(state_of(run, "documents_deleted"), OFB_STEP_SKIPPED);
+    assert_int_equal(tu_state(run, "documents_decision"), OFB_STEP_SKIPPED);
+    assert_int_equal(tu_state(run, "documents_deleted"), OFB_STEP_SKIPPED);
     done(run, "documents_archived");
     assert_int_equal(ofb_run_status_get(run), OFB_RUN_COMPLETED);
     ofb_run_free(run);
@@ -171,7 +157,7 @@ static void test_myob_client_left_behind_is_deleted_by_hand(void **state)
 
     (void)state;
     export_archive_sync(run, "closed_in_myob");
-    assert_int_equal(state_of(run, "archived_in_xpm"), OFB_STEP_SKIPPED);
+    assert_int_equal(tu_state(run, "archived_in_xpm"), OFB_STEP_SKIPPED);
     /* A person checks: the entity is still in the grid (documents for
      * signature), and two contacts with a login remain. */
     assert_int_equal(
@@ -188,7 +174,7 @@ static void test_myob_client_left_behind_is_deleted_by_hand(void **state)
     done(run, "contacts_checked");
     confirm_and_do(run, "contacts_deleted");
     /* Not CDM: someone decides to delete the documents for good. */
-    assert_int_equal(state_of(run, "documents_archived"), OFB_STEP_SKIPPED);
+    assert_int_equal(tu_state(run, "documents_archived"), OFB_STEP_SKIPPED);
     assert_int_equal(ofb_run_set_input(run, "delete_documents", "true", NULL,
                                        &err),
                      0);
@@ -209,7 +195,7 @@ static void test_guards_wait_for_the_findings(void **state)
     export_archive_sync(run, "archived_in_xpm");
     done(run, "entity_checked"); /* but the finding was not recorded */
     /* Never a silent skip: the step waits for the input. */
-    assert_int_equal(state_of(run, "entity_deleted_manually"),
+    assert_int_equal(tu_state(run, "entity_deleted_manually"),
                      OFB_STEP_BLOCKED);
     assert_int_equal(
         ofb_run_complete(run, "entity_deleted_manually", NULL, &err),
@@ -218,19 +204,19 @@ static void test_guards_wait_for_the_findings(void **state)
     assert_int_equal(ofb_run_set_input(run, "entity_deleted", "true", NULL,
                                        &err),
                      0);
-    assert_int_equal(state_of(run, "entity_deleted_manually"),
+    assert_int_equal(tu_state(run, "entity_deleted_manually"),
                      OFB_STEP_SKIPPED);
     assert_int_equal(ofb_run_set_input(run, "contacts_with_logins", "false",
                                        NULL, &err),
                      0);
     done(run, "contacts_checked");
-    assert_int_equal(state_of(run, "contacts_deleted"), OFB_STEP_SKIPPED);
+    assert_int_equal(tu_state(run, "contacts_deleted"), OFB_STEP_SKIPPED);
     /* Keep the documents: the irreversible deletion never comes up. */
     assert_int_equal(ofb_run_set_input(run, "delete_documents", "false",
                                        NULL, &err),
                      0);
     done(run, "documents_decision");
-    assert_int_equal(state_of(run, "documents_deleted"), OFB_STEP_SKIPPED);
+    assert_int_equal(tu_state(run, "documents_deleted"), OFB_STEP_SKIPPED);
     assert_int_equal(ofb_run_status_get(run), OFB_RUN_COMPLETED);
     ofb_run_free(run);
     ofb_workflow_unref(wf);
@@ -252,7 +238,7 @@ static void test_sync_that_never_completes_fails_after_two_days(void **state)
     assert_int_equal(next, T0 + 600 + 2 * 86400);
     assert_int_equal(ofb_run_advance(run, T0 + 600 + 2 * 86400, &next, &err),
                      0);
-    assert_int_equal(state_of(run, "full_sync"), OFB_STEP_FAILED);
+    assert_int_equal(tu_state(run, "full_sync"), OFB_STEP_FAILED);
     ofb_run_free(run);
     ofb_workflow_unref(wf);
 }

@@ -139,3 +139,22 @@ ofb_step_state tu_state(const ofb_run *run, const char *step)
     ofb_run_step_status(run, i, &st);
     return st.state;
 }
+
+ofb_workflow *tu_builtin(const char *name)
+{
+    ofb_workflow *wf = NULL;
+    ofb_error err;
+    if (ofb_builtin_load(&wf, name, NULL, &err))
+        fail_msg("%s: %s", name, err.message);
+    return wf;
+}
+
+void tu_done(ofb_run *run, const char *step, const char *actor)
+{
+    ofb_act act;
+    ofb_error err;
+    memset(&act, 0, sizeof act);
+    act.actor = actor;
+    if (ofb_run_complete(run, step, &act, &err))
+        fail_msg("%s: %s", step, err.message);
+}

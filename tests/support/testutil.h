@@ -39,4 +39,10 @@ void tu_input(ofb_workflow *wf, const char *id, ofb_type type, int required,
 /* The state of a step by id. */
 ofb_step_state tu_state(const ofb_run *run, const char *step);
 
+/* A built-in workflow by name; fails the test when it does not load. */
+ofb_workflow *tu_builtin(const char *name);
+
+/* Completes a step as actor (NULL: none); fails the test when refused. */
+void tu_done(ofb_run *run, const char *step, const char *actor);
+
 #endif
