@@ -179,15 +179,29 @@ static void node_label(out *o, const ofb_step_info *si, int state,
     }
 }
 
-int ofb_export_dot(const ofb_workflow *wf, const ofb_run *run,
-                   ofb_write_fn write, void *payload)
+/* The checks every exporter starts with. A run must be of this definition
+ * (the same workflow, or one with the same hash, whose steps are the same
+ * in the same order): colouring another run's states would be wrong. */
+static int export_check(const ofb_workflow *wf, const ofb_run *run,
+                        ofb_write_fn write)
 {
     if (!wf || !write)
         return OFB_EINVAL;
     if (!ofb_workflow_is_sealed(wf))
         return OFB_ESEALED;
-    if (run && ofb_run_workflow(run) != wf)
-        run = NULL; /* a run of another definition has nothing to colour */
+    if (run && ofb_run_workflow(run) != wf &&
+        strcmp(ofb_workflow_hash(ofb_run_workflow(run)),
+               ofb_workflow_hash(wf)) != 0)
+        return OFB_EINVAL;
+    return OFB_OK;
+}
+
+int ofb_export_dot(const ofb_workflow *wf, const ofb_run *run,
+                   ofb_write_fn write, void *payload)
+{
+    int rc = export_check(wf, run, write);
+    if (rc)
+        return rc;
     out o;
     out_init(&o, wf, write, payload);
     put(&o, "digraph \"");
@@ -285,12 +299,9 @@ static void mermaid_text(out *o, const char *s)
 int ofb_export_mermaid(const ofb_workflow *wf, const ofb_run *run,
                        ofb_write_fn write, void *payload)
 {
-    if (!wf || !write)
-        return OFB_EINVAL;
-    if (!ofb_workflow_is_sealed(wf))
-        return OFB_ESEALED;
-    if (run && ofb_run_workflow(run) != wf)
-        run = NULL;
+    int rc = export_check(wf, run, write);
+    if (rc)
+        return rc;
     out o;
     out_init(&o, wf, write, payload);
     /* Node names are s<index>, not step ids: ids such as "end" or "graph"
@@ -764,12 +775,9 @@ static void emit_group(cl *c, long input, picks *ps)
 int ofb_export_checklist(const ofb_workflow *wf, ofb_run *run,
                          ofb_write_fn write, void *payload)
 {
-    if (!wf || !write)
-        return OFB_EINVAL;
-    if (!ofb_workflow_is_sealed(wf))
-        return OFB_ESEALED;
-    if (run && ofb_run_workflow(run) != wf)
-        run = NULL;
+    int checked = export_check(wf, run, write);
+    if (checked)
+        return checked;
     cl c;
     memset(&c, 0, sizeof c);
     c.wf = wf;

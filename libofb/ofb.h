@@ -811,15 +811,18 @@ OFB_API int ofb_journal_read(ofb_store *store, ofb_event_fn fn, void *payload,
 /* Exports                                                                  */
 
 /* Graphviz dot / Mermaid flowchart of a sealed workflow: roles, guards,
- * waits, irreversible steps. With run non-NULL (a run of wf), step states
- * are coloured. Returns OFB_OK, OFB_ESEALED or the write_fn's value. */
+ * waits, irreversible steps. With run non-NULL, step states are coloured;
+ * the run must be of wf or of a workflow with the same hash (else
+ * OFB_EINVAL). Returns OFB_OK, OFB_EINVAL, OFB_ESEALED or the write_fn's
+ * value. */
 OFB_API int ofb_export_dot(const ofb_workflow *wf, const ofb_run *run,
                            ofb_write_fn write, void *payload);
 OFB_API int ofb_export_mermaid(const ofb_workflow *wf, const ofb_run *run,
                                ofb_write_fn write, void *payload);
 
 /* Markdown checklist ("- [ ] Role >> Step"), one section per stage. With a
- * journaled run, settled steps are ticked with who and when. */
+ * journaled run (of the same definition, as for ofb_export_dot), settled
+ * steps are ticked with who and when. */
 OFB_API int ofb_export_checklist(const ofb_workflow *wf, ofb_run *run,
                                  ofb_write_fn write, void *payload);
 

@@ -182,6 +182,41 @@ static void test_dot_colours_steps_by_the_state_of_a_run(void **state)
     ofb_workflow_unref(wf);
 }
 
+/* A run colours the graph of its own definition, even through another
+ * workflow object with the same hash; a run of another definition is an
+ * error, not a silently uncoloured graph. */
+static void test_a_run_of_another_definition_is_refused(void **state)
+{
+    (void)state;
+    ofb_workflow *wf = load(intercept_like, NULL);
+    ofb_workflow *same = load(intercept_like, NULL);
+    ofb_workflow *other = NULL;
+    ofb_error err;
+    assert_int_equal(ofb_builtin_load(&other, "pzzle-customer", NULL, &err),
+                     0);
+    ofb_run *run;
+    assert_int_equal(ofb_run_new(&run, other, "acme", NULL, NULL), 0);
+    text t = {0};
+    assert_int_equal(ofb_export_dot(wf, run, gather, &t), OFB_EINVAL);
+    assert_int_equal(ofb_export_mermaid(wf, run, gather, &t), OFB_EINVAL);
+    assert_int_equal(ofb_export_checklist(wf, run, gather, &t), OFB_EINVAL);
+    assert_null(t.data);
+    ofb_run_free(run);
+
+    ofb_act act = {"alice", NULL, NULL, 0, T0, NULL, 0};
+    assert_int_equal(ofb_run_new(&run, same, "acme", NULL, NULL), 0);
+    assert_int_equal(ofb_run_set_input(run, "tier", "csp", &act, NULL), 0);
+    assert_int_equal(ofb_run_start(run, &act, NULL), 0);
+    assert_int_equal(ofb_run_complete(run, "notice", &act, NULL), 0);
+    assert_int_equal(ofb_export_dot(wf, run, gather, &t), 0);
+    assert_non_null(strstr(t.data, "state: done"));
+    free(t.data);
+    ofb_run_free(run);
+    ofb_workflow_unref(other);
+    ofb_workflow_unref(same);
+    ofb_workflow_unref(wf);
+}
+
 /* ------------------------------------------------------------- mermaid */
 
 static void test_mermaid_flowchart_with_classes(void **state)
@@ -419,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_dot_shows_roles_guards_waits_and_prerequisites),
         cmocka_unit_test(test_dot_irreversible_steps_stand_out),
         cmocka_unit_test(test_dot_colours_steps_by_the_state_of_a_run),
+        cmocka_unit_test(test_a_run_of_another_definition_is_refused),
         cmocka_unit_test(test_mermaid_flowchart_with_classes),
         cmocka_unit_test(test_mermaid_colours_steps_by_state),
         cmocka_unit_test(test_checklist_has_a_section_per_tier),
