@@ -146,8 +146,10 @@ static void next(parser *p)
                 return;
             }
             if (d == '\\') {
-                if (j + 1 >= p->len)
+                if (j + 1 >= p->len) {
+                    j = p->len; /* a lone '\' at the end: unterminated */
                     break;
+                }
                 d = (unsigned char)s[j + 1];
                 if (d != '"' && d != '\\' && d != 'n' && d != 't') {
                     p->tok = T_BAD;

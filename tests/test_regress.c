@@ -140,6 +140,24 @@ static void test_a_del_byte_is_refused_where_the_text_could_not_be_read_back(
     ofb_workflow_unref(wf);
 }
 
+/* A guard string cut short right after a backslash, `who == "Acme\`, was
+ * taken as the string "Acme" instead of being refused as unterminated. */
+static void test_a_guard_string_ending_in_a_backslash_is_unterminated(
+    void **state)
+{
+    (void)state;
+    static const char src[] = "workflow w 1\n"
+                              "input who string\n"
+                              "step a \"A\"\n"
+                              "  when who == \"Acme\\\n";
+    ofb_workflow *wf = NULL;
+    ofb_error err;
+    assert_int_equal(ofb_workflow_parse(&wf, src, sizeof src - 1, "w.ofb",
+                                        NULL, &err), OFB_ESYNTAX);
+    assert_non_null(strstr(err.message, "unterminated string"));
+    assert_null(wf);
+}
+
 static int handler_crashes(ofb_call *call, void *payload)
 {
     (void)call;
@@ -214,6 +232,8 @@ int main(void)
         cmocka_unit_test(test_a_labelled_tier_spelled_two_ways_is_one_value),
         cmocka_unit_test(
             test_a_del_byte_is_refused_where_the_text_could_not_be_read_back),
+        cmocka_unit_test(
+            test_a_guard_string_ending_in_a_backslash_is_unterminated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
