@@ -263,7 +263,10 @@ typedef struct ofb_parse_opts {
  *   text  the bytes (need not be NUL-terminated), len bytes
  *   name  the file name used in messages ("FILE:LINE:COL: error: ..."), or
  *         NULL for "<text>"
- * Returns OFB_OK, OFB_ESYNTAX, OFB_EDEFINITION, OFB_ELIMIT, OFB_ENOMEM.
+ * Returns OFB_OK, OFB_ESYNTAX, OFB_EDEFINITION, OFB_ELIMIT, OFB_ENOMEM, and
+ * the codes of the definition API for values it refuses (OFB_EINVAL: e.g. a
+ * retry backoff without a retry count; OFB_ETYPE: a default that does not
+ * fit its input). Every one comes with "FILE:LINE:COL: error: ...".
  */
 OFB_API int ofb_workflow_parse(ofb_workflow **out, const char *text,
                                size_t len, const char *name,

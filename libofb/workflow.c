@@ -85,6 +85,13 @@ static const char *text_problem(const char *s)
     return NULL;
 }
 
+/* The code for a text that text_problem refused: too long is a limit,
+ * the rest is a bad value. */
+static int text_code(const char *s)
+{
+    return strlen(s) > OFB_STRING_MAX ? OFB_ELIMIT : OFB_EINVAL;
+}
+
 static bool is_id(const char *s)
 {
     return s && ofb__valid_id(s, strlen(s));
@@ -207,7 +214,7 @@ static int set_text(ofb_workflow *wf, const char **field, const char *what,
         return OFB_OK;
     }
     if ((bad = text_problem(text)))
-        return ofb__err(err, OFB_EINVAL, "workflow '%s': the %s %s", wf->id,
+        return ofb__err(err, text_code(text), "workflow '%s': the %s %s", wf->id,
                         what, bad);
     copy = ofb__arena_strdup(&wf->arena, text);
     if (!copy)
@@ -406,7 +413,7 @@ int ofb__workflow_add_input_src(ofb_workflow *wf, const ofb_input_def *def,
                        def->id);
     }
     if (!absent(def->description) && (bad = text_problem(def->description)))
-        return def_err(wf, err, OFB_EINVAL, at, NULL, def->id,
+        return def_err(wf, err, text_code(def->description), at, NULL, def->id,
                        "input '%s': the description %s", def->id, bad);
 
     memset(&in, 0, sizeof in);
@@ -509,7 +516,7 @@ static int check_step(const ofb_workflow *wf, const ofb_step_def *def,
     } texts[] = {{"title", def->title}, {"doc", def->doc}, {"guard", def->when}};
     for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++)
         if (texts[k].text && (bad = text_problem(texts[k].text)))
-            return def_err(wf, err, OFB_EINVAL, at, id, NULL,
+            return def_err(wf, err, text_code(texts[k].text), at, id, NULL,
                            "step '%s': the %s %s", id, texts[k].what, bad);
     if (def->when && strpbrk(def->when, "\n"))
         return def_err(wf, err, OFB_EINVAL, src ? src->when : at, id, NULL,

@@ -464,7 +464,7 @@ static void test_step_definition_errors_are_named(void **state)
     memset(long_title, 'x', sizeof long_title - 1);
     long_title[sizeof long_title - 1] = '\0';
     ofb_step_def big = {.id = "big", .title = long_title};
-    assert_int_equal(ofb_workflow_add_step(wf, &big, &err), OFB_EINVAL);
+    assert_int_equal(ofb_workflow_add_step(wf, &big, &err), OFB_ELIMIT);
     assert_string_equal(err.message,
                         "step 'big': the title is longer than 4096 bytes");
     long_title[OFB_STRING_MAX] = '\0';
