@@ -53,9 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned bound = max_errors ? max_errors : 20;
     if (rc) {
         FZ_CHECK(wf == NULL, "failed parse left *out set");
-        /* Beyond the documented codes: OFB_ETYPE for a default value that
-         * does not fit its input, OFB_EINVAL for a guard longer than 4096
-         * bytes (docs/limits.md). */
+        /* The codes ofb_workflow_parse documents, the definition API's
+         * OFB_ETYPE (a default that does not fit its input) and OFB_EINVAL
+         * (e.g. a retry backoff without a retry count) included. */
         FZ_CHECK(rc == OFB_ESYNTAX || rc == OFB_EDEFINITION ||
                      rc == OFB_ELIMIT || rc == OFB_ETYPE || rc == OFB_EINVAL,
                  "unexpected code %d (%s)", rc, err.message);
