@@ -372,19 +372,25 @@ static void journal_free(ofb__journal *j)
     ofb__free(&a, j);
 }
 
+/* Checks that a store is complete and takes its writer lock. */
+static int store_take(ofb_store *s, int timeout_ms, ofb_error *err)
+{
+    if (!s->read || !s->append || !s->sync || !s->truncate || !s->lock ||
+        !s->close)
+        return ofb__err(err, OFB_EINVAL, "journal store lacks a function");
+    int rc = s->lock(s, timeout_ms);
+    return rc ? store_err(s, err, rc, "lock") : OFB_OK;
+}
+
 int ofb__journal_create(ofb__journal **out, ofb_run *run,
                         const ofb_run_opts *opts, ofb_error *err)
 {
     ofb_store *s = opts->store;
     ofb_workflow *wf = ofb_run_workflow(run);
     *out = NULL;
-    if (!s->read || !s->append || !s->sync || !s->truncate || !s->lock ||
-        !s->close)
-        return ofb__err(err, OFB_EINVAL, "journal store lacks a function");
-
-    int rc = s->lock(s, opts->lock_timeout_ms);
+    int rc = store_take(s, opts->lock_timeout_ms, err);
     if (rc)
-        return store_err(s, err, rc, "lock");
+        return rc;
     char c;
     size_t got = 0;
     rc = s->read(s, 0, &c, 1, &got);
@@ -1248,14 +1254,10 @@ int ofb_run_open(ofb_run **out, ofb_workflow *wf, const ofb_run_opts *opts,
     if (!opts || !opts->store)
         return ofb__err(err, OFB_EINVAL, "no journal store given");
     ofb_store *s = opts->store;
-    if (!s->read || !s->append || !s->sync || !s->truncate || !s->lock ||
-        !s->close)
-        return ofb__err(err, OFB_EINVAL, "journal store lacks a function");
-
     /* Lock first: nobody may append while we read. */
-    int rc = s->lock(s, opts->lock_timeout_ms);
+    int rc = store_take(s, opts->lock_timeout_ms, err);
     if (rc)
-        return store_err(s, err, rc, "lock");
+        return rc;
 
     ofb_allocator defalloc;
     ofb__alloc_init(&defalloc, NULL);
