@@ -259,6 +259,15 @@ static int scripted(ofb_call *call, void *payload)
     return outcome;
 }
 
+/* The next call of `scripted`: its expected attempt, the outcome it
+ * returns, and the event (WAIT) or reason it gives. */
+#define SCRIPT(attempt, outcome, text)                                        \
+    do {                                                                      \
+        expect_value(scripted, ofb_call_attempt(call), attempt);              \
+        will_return(scripted, outcome);                                       \
+        will_return(scripted, text);                                          \
+    } while (0)
+
 static ofb_run *one_step_run(ofb_workflow **wfp, unsigned flags,
                              const char *wait, int64_t timeout,
                              unsigned retry, int64_t backoff)
@@ -282,9 +291,7 @@ static void test_handler_done_completes_the_step(void **state)
     (void)state;
     ofb_workflow *wf;
     ofb_run *run = one_step_run(&wf, 0, NULL, 0, 0, 0);
-    expect_value(scripted, ofb_call_attempt(call), 1);
-    will_return(scripted, OFB_DONE);
-    will_return(scripted, NULL);
+    SCRIPT(1, OFB_DONE, NULL);
     ofb_time next;
     assert_int_equal(ofb_run_advance(run, T0, &next, NULL), 0);
     assert_int_equal(tu_state(run, "notify"), OFB_STEP_DONE);
@@ -300,9 +307,7 @@ static void test_wait_step_waits_for_its_event(void **state)
     (void)state;
     ofb_workflow *wf;
     ofb_run *run = one_step_run(&wf, 0, "support_confirmed", 0, 0, 0);
-    expect_value(scripted, ofb_call_attempt(call), 1);
-    will_return(scripted, OFB_DONE);
-    will_return(scripted, NULL);
+    SCRIPT(1, OFB_DONE, NULL);
     ofb_error err;
     assert_int_equal(ofb_run_advance(run, T0, NULL, &err), 0);
     assert_int_equal(tu_state(run, "notify"), OFB_STEP_WAITING);
@@ -325,9 +330,7 @@ static void test_signal_before_wait_is_latched(void **state)
     ofb_run *run = one_step_run(&wf, 0, "form_submitted", 0, 0, 0);
     assert_int_equal(ofb_run_signal(run, "form_submitted", NULL, NULL), 0);
     assert_true(ofb_run_signalled(run, "form_submitted"));
-    expect_value(scripted, ofb_call_attempt(call), 1);
-    will_return(scripted, OFB_DONE);
-    will_return(scripted, NULL);
+    SCRIPT(1, OFB_DONE, NULL);
     assert_int_equal(ofb_run_advance(run, T0, NULL, NULL), 0);
     assert_int_equal(tu_state(run, "notify"), OFB_STEP_DONE);
     ofb_run_free(run);
@@ -340,9 +343,7 @@ static void test_handler_wait_names_its_event(void **state)
     (void)state;
     ofb_workflow *wf;
     ofb_run *run = one_step_run(&wf, 0, NULL, 0, 0, 0);
-    expect_value(scripted, ofb_call_attempt(call), 1);
-    will_return(scripted, OFB_WAIT);
-    will_return(scripted, "vault_export_ready");
+    SCRIPT(1, OFB_WAIT, "vault_export_ready");
     assert_int_equal(ofb_run_advance(run, T0, NULL, NULL), 0);
     assert_int_equal(tu_state(run, "notify"), OFB_STEP_WAITING);
     ofb_step_status st;
@@ -360,9 +361,7 @@ static void test_wait_times_out_then_actor_retries(void **state)
     (void)state;
     ofb_workflow *wf;
     ofb_run *run = one_step_run(&wf, 0, "form_submitted", 3 * 86400, 0, 0);
-    expect_value(scripted, ofb_call_attempt(call), 1);
-    will_return(scripted, OFB_DONE);
-    will_return(scripted, NULL);
+    SCRIPT(1, OFB_DONE, NULL);
     ofb_time next;
     assert_int_equal(ofb_run_advance(run, T0, &next, NULL), 0);
     assert_true(next == T0 + 3 * 86400);
@@ -380,9 +379,7 @@ static void test_wait_times_out_then_actor_retries(void **state)
     assert_int_equal(ofb_run_retry(run, "notify", NULL, &err), 0);
     assert_int_equal(tu_state(run, "notify"), OFB_STEP_READY);
     /* Attempt 2; the latched event now completes the wait at once. */
-    expect_value(scripted, ofb_call_attempt(call), 2);
-    will_return(scripted, OFB_DONE);
-    will_return(scripted, NULL);
+    SCRIPT(2, OFB_DONE, NULL);
     assert_int_equal(ofb_run_advance(run, T0 + 4 * 86400, NULL, NULL), 0);
     assert_int_equal(tu_state(run, "notify"), OFB_STEP_DONE);
     ofb_run_free(run);
@@ -397,24 +394,18 @@ static void test_retries_back_off_exponentially_then_fail(void **state)
     ofb_workflow *wf;
     ofb_run *run = one_step_run(&wf, 0, NULL, 0, 2, 60);
     ofb_time next;
-    expect_value(scripted, ofb_call_attempt(call), 1);
-    will_return(scripted, OFB_RETRY);
-    will_return(scripted, "PSA API returned 503");
+    SCRIPT(1, OFB_RETRY, "PSA API returned 503");
     assert_int_equal(ofb_run_advance(run, T0, &next, NULL), 0);
     assert_int_equal(tu_state(run, "notify"), OFB_STEP_RETRYING);
     assert_true(next == T0 + 60);
     assert_int_equal(ofb_run_advance(run, T0 + 59, &next, NULL), 0);
     assert_int_equal(tu_state(run, "notify"), OFB_STEP_RETRYING);
 
-    expect_value(scripted, ofb_call_attempt(call), 2);
-    will_return(scripted, OFB_RETRY);
-    will_return(scripted, "PSA API returned 503");
+    SCRIPT(2, OFB_RETRY, "PSA API returned 503");
     assert_int_equal(ofb_run_advance(run, T0 + 60, &next, NULL), 0);
     assert_true(next == T0 + 60 + 120);
 
-    expect_value(scripted, ofb_call_attempt(call), 3);
-    will_return(scripted, OFB_RETRY);
-    will_return(scripted, "PSA API returned 503");
+    SCRIPT(3, OFB_RETRY, "PSA API returned 503");
     assert_int_equal(ofb_run_advance(run, T0 + 180, &next, NULL), 0);
     assert_int_equal(tu_state(run, "notify"), OFB_STEP_FAILED);
     assert_true(next == OFB_NEVER);
@@ -428,9 +419,7 @@ static void test_handler_failure_fails_the_step(void **state)
     (void)state;
     ofb_workflow *wf;
     ofb_run *run = one_step_run(&wf, 0, NULL, 0, 3, 60);
-    expect_value(scripted, ofb_call_attempt(call), 1);
-    will_return(scripted, OFB_FAIL);
-    will_return(scripted, "mailbox not found");
+    SCRIPT(1, OFB_FAIL, "mailbox not found");
     assert_int_equal(ofb_run_advance(run, T0, NULL, NULL), 0);
     assert_int_equal(tu_state(run, "notify"), OFB_STEP_FAILED);
     ofb_run_free(run);
@@ -444,18 +433,14 @@ static void test_handler_skip_only_for_optional_steps(void **state)
     (void)state;
     ofb_workflow *wf;
     ofb_run *run = one_step_run(&wf, OFB_STEP_OPTIONAL, NULL, 0, 0, 0);
-    expect_value(scripted, ofb_call_attempt(call), 1);
-    will_return(scripted, OFB_SKIP);
-    will_return(scripted, "no remote appointment wanted");
+    SCRIPT(1, OFB_SKIP, "no remote appointment wanted");
     assert_int_equal(ofb_run_advance(run, T0, NULL, NULL), 0);
     assert_int_equal(tu_state(run, "notify"), OFB_STEP_SKIPPED);
     ofb_run_free(run);
     ofb_workflow_unref(wf);
 
     run = one_step_run(&wf, 0, NULL, 0, 0, 0);
-    expect_value(scripted, ofb_call_attempt(call), 1);
-    will_return(scripted, OFB_SKIP);
-    will_return(scripted, "not needed");
+    SCRIPT(1, OFB_SKIP, "not needed");
     assert_int_equal(ofb_run_advance(run, T0, NULL, NULL), 0);
     assert_int_equal(tu_state(run, "notify"), OFB_STEP_FAILED);
     ofb_run_free(run);
@@ -475,9 +460,7 @@ static void test_person_reports_failure_and_bad_outcome_fails(void **state)
     assert_int_equal(ofb_run_fail(run, "notify", &a, &err), 0);
     assert_int_equal(tu_state(run, "notify"), OFB_STEP_FAILED);
     assert_int_equal(ofb_run_retry(run, "notify", NULL, &err), 0);
-    expect_value(scripted, ofb_call_attempt(call), 2);
-    will_return(scripted, 42);
-    will_return(scripted, NULL);
+    SCRIPT(2, 42, NULL);
     assert_int_equal(ofb_run_advance(run, T0, NULL, NULL), 0);
     assert_int_equal(tu_state(run, "notify"), OFB_STEP_FAILED);
     ofb_run_free(run);
