@@ -3,6 +3,8 @@
 #   make                 static and shared library, the ofb command
 #   make check           every test (C, command line, examples, Python)
 #   make demo            the Pzzle offboarding demo
+#   make deps            install missing test dependencies (Debian packages)
+#   make examples | python | bench | fuzz | lint
 #   make check SANITIZE=1   tests under AddressSanitizer + UBSan
 #   make check TSAN=1       tests under ThreadSanitizer
 #   make CC=clang check     the same with clang
